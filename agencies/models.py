@@ -1,0 +1,154 @@
+"""Bodies (Agency) and users of the portal."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, Group
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class AgencyQuerySet(models.QuerySet):
+    def active(self, on=None):
+        on = on or timezone.localdate()
+        return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on)).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=on)
+        )
+
+    def lead(self) -> Agency:
+        return self.active().get(kind=Agency.Kind.LEAD)
+
+
+class Agency(models.Model):
+    class Kind(models.TextChoices):
+        LEAD = "lead", _("Cơ quan chủ trì CCHC (Sở Nội vụ)")
+        DEPARTMENT = "department", _("Sở, ban, ngành")
+        DISTRICT = "district", _("UBND cấp huyện")
+        OFFICE = "office", _("Văn phòng UBND tỉnh")
+        OTHER = "other", _("Cơ quan khác")
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("Cấp tỉnh")
+        DISTRICT = "district", _("Cấp huyện")
+        COMMUNE = "commune", _("Cấp xã")
+
+    code = models.CharField(_("mã"), max_length=20, unique=True)
+    name = models.CharField(_("tên đầy đủ"), max_length=255)
+    short_name = models.CharField(_("tên ngắn"), max_length=100)
+    abbreviation = models.CharField(
+        _("chữ viết tắt trên văn bản"), max_length=20, help_text=_("Ví dụ: SNV, STP, UBND")
+    )
+    kind = models.CharField(_("loại cơ quan"), max_length=20, choices=Kind.choices)
+    level = models.CharField(
+        _("cấp hành chính"), max_length=20, choices=Level.choices, default=Level.PROVINCE
+    )
+    stats_code = models.CharField(_("mã thống kê"), max_length=10, blank=True)
+    sort_order = models.PositiveIntegerField(_("thứ tự"), default=100)
+    valid_from = models.DateField(_("hiệu lực từ"), null=True, blank=True)
+    valid_to = models.DateField(_("hiệu lực đến"), null=True, blank=True)
+    successor = models.ForeignKey(
+        "self",
+        verbose_name=_("cơ quan kế thừa"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="predecessors",
+    )
+    email = models.EmailField(_("thư điện tử"), blank=True)
+    group = models.OneToOneField(
+        Group, on_delete=models.PROTECT, related_name="agency", editable=False, null=True
+    )
+    history = HistoricalRecords()
+
+    objects = AgencyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("cơ quan")
+        verbose_name_plural = _("cơ quan")
+        ordering = ["sort_order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=Q(kind="lead", valid_to__isnull=True),
+                name="agency_one_active_lead",
+                violation_error_message=_("Chỉ được có một cơ quan chủ trì CCHC đang hoạt động."),
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
+                name="agency_valid_range",
+                violation_error_message=_("Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def group_name(self) -> str:
+        return f"agency:{self.code}"
+
+    @property
+    def is_active(self) -> bool:
+        today = timezone.localdate()
+        return (self.valid_from is None or self.valid_from <= today) and (
+            self.valid_to is None or self.valid_to >= today
+        )
+
+    def save(self, *args, **kwargs) -> None:
+        # Each body owns exactly one auth group carrying its object permissions;
+        # it is created with the body and renamed with its code.
+        with transaction.atomic():
+            if self.group_id is None:
+                self.group, _created = Group.objects.get_or_create(name=self.group_name)
+            elif self.group.name != self.group_name:
+                self.group.name = self.group_name
+                self.group.save(update_fields=["name"])
+            super().save(*args, **kwargs)
+
+
+class User(AbstractUser):
+    agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("cơ quan"),
+        on_delete=models.PROTECT,
+        related_name="users",
+        null=True,
+        blank=True,
+    )
+    full_name = models.CharField(_("họ và tên"), max_length=150, blank=True)
+    position = models.CharField(_("chức vụ"), max_length=150, blank=True)
+    phone = models.CharField(_("điện thoại"), max_length=30, blank=True)
+    history = HistoricalRecords(excluded_fields=["last_login", "password"])
+
+    class Meta:
+        verbose_name = _("người dùng")
+        verbose_name_plural = _("người dùng")
+        ordering = ["agency__sort_order", "full_name", "username"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.get_full_name() or self.username
+
+    @property
+    def display_name(self) -> str:
+        return str(self)
+
+    def save(self, *args, **kwargs) -> None:
+        # A user is a member of their body's group (object permissions flow through
+        # it) and of no other body's group.
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            sync_agency_group(self)
+
+
+def sync_agency_group(user: User) -> None:
+    agency_groups = Group.objects.filter(agency__isnull=False)
+    wanted = user.agency.group_id if user.agency_id and user.agency.group_id else None
+    stale = user.groups.filter(pk__in=agency_groups).exclude(pk=wanted)
+    if stale.exists():
+        user.groups.remove(*stale)
+    if wanted and not user.groups.filter(pk=wanted).exists():
+        user.groups.add(wanted)

@@ -1,0 +1,16 @@
+"""Reads for the home page: each role sees what fits it."""
+
+from __future__ import annotations
+
+from agencies import access
+
+
+def home_context(user) -> dict:
+    from coordination.selectors import agency_work, province_overview
+
+    context: dict = {"is_overview": access.reads_everything(user)}
+    if access.reads_everything(user):
+        context["overview"] = province_overview(limit=None)
+    if user.agency_id:
+        context["work"] = agency_work(user)
+    return context

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from agencies.models import Agency, User
+from agencies.roles import ROLE_LABELS
+from agencies.selectors import home_context
+
+
+class PortalLoginView(auth_views.LoginView):
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["demo_mode"] = settings.DEMO_MODE
+        return context
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "agencies/home.html", home_context(request.user))
+
+
+def agency_list(request: HttpRequest) -> HttpResponse:
+    agencies = list(Agency.objects.order_by("sort_order", "name"))
+    groups = [
+        (kind_label, [a for a in agencies if a.kind == kind])
+        for kind, kind_label in Agency.Kind.choices
+    ]
+    return render(
+        request,
+        "agencies/agency_list.html",
+        {"groups": [(label, items) for label, items in groups if items]},
+    )
+
+
+def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
+    agency = get_object_or_404(
+        Agency.objects.select_related("successor").prefetch_related(
+            Prefetch(
+                "users",
+                queryset=User.objects.filter(is_active=True).prefetch_related("groups"),
+            ),
+            "predecessors",
+        ),
+        code=code,
+    )
+    people = [
+        {
+            "user": u,
+            "roles": [
+                ROLE_LABELS[g.name.removeprefix("role:")]
+                for g in u.groups.all()
+                if g.name.removeprefix("role:") in ROLE_LABELS
+            ],
+        }
+        for u in agency.users.all()
+    ]
+    return render(request, "agencies/agency_detail.html", {"agency": agency, "people": people})
+
+
+def profile(request: HttpRequest) -> HttpResponse:
+    return render(request, "agencies/profile.html", {"profile_user": request.user})

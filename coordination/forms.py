@@ -1,0 +1,337 @@
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Agency
+from coordination.calendar import add_working_days
+from coordination.models import Category, Contribution, Nomination, Participation, Recurrence, Task
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
+        return [super().clean(data, initial)] if data else []
+
+
+def active_agencies():
+    return Agency.objects.active().order_by("sort_order")
+
+
+class ParticipantsMixin(forms.Form):
+    chair = forms.ModelChoiceField(label=_("Cơ quan chủ trì"), queryset=Agency.objects.none())
+    tracker = forms.ModelChoiceField(label=_("Cơ quan theo dõi"), queryset=Agency.objects.none())
+    contributors = forms.ModelMultipleChoiceField(
+        label=_("Cơ quan phối hợp"),
+        queryset=Agency.objects.none(),
+        required=False,
+        help_text=_("Giữ Ctrl (hoặc Cmd) để chọn nhiều cơ quan."),
+    )
+
+    def _setup_agencies(self):
+        for name in ("chair", "tracker", "contributors"):
+            self.fields[name].queryset = active_agencies()
+
+    def clean(self):
+        data = super().clean()
+        chair, tracker = data.get("chair"), data.get("tracker")
+        contributors = list(data.get("contributors") or [])
+        if chair and chair in contributors:
+            self.add_error("contributors", _("Cơ quan chủ trì không được đồng thời là cơ quan phối hợp."))
+        if tracker and tracker in contributors:
+            self.add_error("contributors", _("Cơ quan theo dõi không được đồng thời là cơ quan phối hợp."))
+        if chair and tracker and chair == tracker:
+            self.add_error("tracker", _("Cơ quan chủ trì và cơ quan theo dõi phải khác nhau."))
+        return data
+
+
+class TaskCreateForm(ParticipantsMixin):
+    title = forms.CharField(label=_("Tên nhiệm vụ"), max_length=300)
+    category = forms.ChoiceField(label=_("Nội dung phối hợp"), choices=Category.choices)
+    legal_basis = forms.CharField(
+        label=_("Căn cứ"),
+        max_length=300,
+        required=False,
+        help_text=_("Ví dụ: Quyết định số 1242/QĐ-UBND ngày 14/9/2021 của UBND tỉnh"),
+    )
+    description = forms.CharField(
+        label=_("Mô tả, yêu cầu"), widget=forms.Textarea, required=False, max_length=20000
+    )
+    due_mode = forms.ChoiceField(
+        label=_("Cách tính hạn"),
+        choices=[("date", _("Chọn ngày")), ("working_days", _("Số ngày làm việc kể từ hôm nay"))],
+        initial="date",
+        widget=forms.RadioSelect,
+    )
+    due_date = forms.DateField(label=_("Hạn xử lý"), required=False, widget=DateInput())
+    due_working_days = forms.IntegerField(
+        label=_("Số ngày làm việc"),
+        min_value=1,
+        max_value=365,
+        required=False,
+        help_text=_("Không tính thứ Bảy, Chủ nhật và ngày lễ, Tết (kể cả Tết Nguyên đán)."),
+    )
+    contributor_due_date = forms.DateField(
+        label=_("Hạn của cơ quan phối hợp"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Để trống nếu bằng hạn của nhiệm vụ; nên sớm hơn để cơ quan chủ trì tổng hợp."),
+    )
+    parent = forms.ModelChoiceField(
+        label=_("Thuộc nhiệm vụ"), queryset=Task.objects.none(), required=False
+    )
+    recurrence = forms.ChoiceField(label=_("Lặp lại"), choices=Recurrence.choices, required=False)
+    silence_means_agreement = forms.BooleanField(
+        label=_("Lấy ý kiến: cơ quan không trả lời đúng hạn được coi là thống nhất"),
+        required=False,
+    )
+    files = MultipleFileField(label=_("Tệp đính kèm"))
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._setup_agencies()
+        self.fields["parent"].queryset = Task.objects.visible_to(user).exclude(
+            status__in=[Task.Status.DONE, Task.Status.CANCELLED]
+        )
+        if not self.is_bound:
+            lead = Agency.objects.active().filter(kind=Agency.Kind.LEAD).first()
+            self.initial.setdefault("tracker", lead)
+
+    def clean(self):
+        data = super().clean()
+        today = timezone.localdate()
+        if data.get("due_mode") == "working_days":
+            days = data.get("due_working_days")
+            if not days:
+                self.add_error("due_working_days", _("Hãy nhập số ngày làm việc."))
+            else:
+                data["due_date"] = add_working_days(today, days)
+        elif not data.get("due_date"):
+            self.add_error("due_date", _("Hãy chọn hạn xử lý."))
+        due = data.get("due_date")
+        if due and due < today:
+            self.add_error("due_date", _("Hạn xử lý không được ở trong quá khứ."))
+        own = data.get("contributor_due_date")
+        if own and due and own > due:
+            self.add_error(
+                "contributor_due_date",
+                _("Hạn của cơ quan phối hợp không được sau hạn của nhiệm vụ."),
+            )
+        if own and own < today:
+            self.add_error("contributor_due_date", _("Hạn không được ở trong quá khứ."))
+        return data
+
+
+class TaskEditForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Task
+        fields = [
+            "title",
+            "category",
+            "legal_basis",
+            "description",
+            "due_date",
+            "parent",
+            "recurrence",
+            "silence_means_agreement",
+        ]
+        widgets = {"due_date": DateInput()}
+
+    def __init__(self, *args, user=None, all_fields: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+        if not all_fields:
+            for name in list(self.fields):
+                if name not in {"legal_basis", "description", "version"}:
+                    del self.fields[name]
+        if "parent" in self.fields:
+            self.fields["parent"].queryset = (
+                Task.objects.visible_to(user).exclude(pk=self.instance.pk).exclude(
+                    status__in=[Task.Status.DONE, Task.Status.CANCELLED]
+                )
+            )
+
+
+class ParticipantsForm(ParticipantsMixin):
+    def __init__(self, *args, task: Task, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._setup_agencies()
+        self.task = task
+        parts = list(task.participations.all())
+        if not self.is_bound:
+            self.initial.update(
+                chair=task.chair_agency_id,
+                tracker=task.tracking_agency_id,
+                contributors=[p.agency_id for p in parts if p.role == "contribute"],
+            )
+        self.own_due_fields = []
+        for agency in active_agencies():
+            name = f"due_{agency.pk}"
+            current = next(
+                (p.due_date for p in parts if p.agency_id == agency.pk and p.role == "contribute"),
+                None,
+            )
+            self.fields[name] = forms.DateField(
+                label=agency.short_name, required=False, widget=DateInput(), initial=current
+            )
+            self.own_due_fields.append((agency, name))
+
+    def contributor_due_dates(self) -> dict[int, object]:
+        return {
+            agency.pk: self.cleaned_data.get(name)
+            for agency, name in self.own_due_fields
+            if agency in (self.cleaned_data.get("contributors") or [])
+        }
+
+    def clean(self):
+        data = super().clean()
+        for agency, name in self.own_due_fields:
+            value = data.get(name)
+            if value and value > self.task.due_date:
+                self.add_error(name, _("Hạn của cơ quan phối hợp không được sau hạn của nhiệm vụ."))
+        return data
+
+
+class ContributionForm(forms.Form):
+    form = forms.ChoiceField(label=_("Hình thức phối hợp"), choices=Contribution.Form.choices)
+    document_number = forms.CharField(
+        label=_("Số, ký hiệu văn bản"),
+        max_length=100,
+        required=False,
+        help_text=_("Ví dụ: 125/STP-VP"),
+    )
+    body = forms.CharField(
+        label=_("Nội dung"), widget=forms.Textarea(attrs={"rows": 10}), required=False, max_length=50000
+    )
+    files = MultipleFileField(label=_("Văn bản, tệp đính kèm"))
+
+
+class NominationForm(forms.ModelForm):
+    class Meta:
+        model = Nomination
+        fields = ["full_name", "position", "agency_name", "team"]
+
+
+NominationFormSet = forms.formset_factory(NominationForm, extra=3, max_num=20, validate_max=True)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Lý do"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("accept", _("Chấp nhận")), ("return", _("Trả lại"))])
+    reason = forms.CharField(
+        label=_("Lý do trả lại"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "return" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Hãy ghi lý do trả lại."))
+        return data
+
+
+class TaskFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Tìm kiếm"), method="filter_q")
+    category = django_filters.ChoiceFilter(label=_("Nội dung"), choices=Category.choices)
+    status = django_filters.ChoiceFilter(label=_("Trạng thái"), choices=Task.Status.choices)
+    agency = django_filters.ModelChoiceFilter(
+        label=_("Cơ quan"), queryset=Agency.objects.order_by("sort_order"), method="filter_agency"
+    )
+    role = django_filters.ChoiceFilter(
+        label=_("Vai trò của cơ quan"), choices=Participation.Role.choices, method="filter_role"
+    )
+    due_from = django_filters.DateFilter(
+        label=_("Hạn từ ngày"), field_name="due_date", lookup_expr="gte", widget=DateInput()
+    )
+    due_to = django_filters.DateFilter(
+        label=_("Hạn đến ngày"), field_name="due_date", lookup_expr="lte", widget=DateInput()
+    )
+    timeliness = django_filters.ChoiceFilter(
+        label=_("Tiến độ"),
+        choices=[("overdue", _("Quá hạn")), ("due_soon", _("Sắp đến hạn")), ("done_late", _("Hoàn thành trễ hạn"))],
+        method="filter_timeliness",
+    )
+    ordering = django_filters.OrderingFilter(
+        label=_("Sắp xếp"),
+        fields=(("due_date", "due_date"), ("created_at", "created_at"), ("title", "title")),
+        field_labels={"due_date": _("Hạn xử lý"), "created_at": _("Ngày tạo"), "title": _("Tên")},
+    )
+
+    class Meta:
+        model = Task
+        fields = []
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def filter_q(self, qs, name, value):
+        from django.db.models import Q
+
+        return qs.filter(Q(title__icontains=value) | Q(legal_basis__icontains=value) | Q(description__icontains=value))
+
+    def _agency_id(self):
+        agency = self.form.cleaned_data.get("agency")
+        return agency.pk if agency else None
+
+    def filter_agency(self, qs, name, value):
+        role = self.form.cleaned_data.get("role")
+        parts = Participation.objects.filter(agency=value)
+        if role:
+            parts = parts.filter(role=role)
+        return qs.filter(pk__in=parts.values("task_id"))
+
+    def filter_role(self, qs, name, value):
+        if self._agency_id():
+            return qs  # combined in filter_agency
+        agency_id = getattr(self.user, "agency_id", None)
+        return qs.filter(
+            pk__in=Participation.objects.filter(agency_id=agency_id, role=value).values("task_id")
+        )
+
+    def filter_timeliness(self, qs, name, value):
+        today = timezone.localdate()
+        if value == "overdue":
+            return qs.exclude(status__in=["draft", "done", "cancelled"]).filter(due_date__lt=today)
+        if value == "due_soon":
+            from coordination.models import DUE_SOON_DAYS
+            import datetime as dt
+
+            return qs.exclude(status__in=["draft", "done", "cancelled"]).filter(
+                due_date__gte=today, due_date__lte=today + dt.timedelta(days=DUE_SOON_DAYS)
+            )
+        return qs.filter(status="done", completed_late=True)
+
+
+def clean_nominations(formset) -> list[dict]:
+    if not formset.is_valid():
+        raise ValidationError(_("Danh sách cán bộ được cử chưa hợp lệ."))
+    rows = []
+    for f in formset.forms:
+        if f.cleaned_data and f.has_changed():
+            rows.append({k: f.cleaned_data[k] for k in ("full_name", "position", "agency_name", "team")})
+    return rows

@@ -1,0 +1,140 @@
+"""Reminders before, on and after a deadline (once each), manual reminders, recurrence."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import DateField
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies import access
+from coordination import notify
+from coordination.models import Participation, ReminderLog, Task
+
+logger = logging.getLogger(__name__)
+P = Participation
+K = ReminderLog.Kind
+
+
+def _kind_for(due: dt.date, today: dt.date) -> str | None:
+    if due < today:
+        return K.OVERDUE
+    if due == today:
+        return K.DUE_DAY
+    if (due - today).days <= settings.REMINDER_DAYS_BEFORE:
+        return K.BEFORE
+    return None
+
+
+MESSAGES = {
+    K.BEFORE: "Nhiệm vụ “%(t)s” sẽ đến hạn ngày %(d)s.",
+    K.DUE_DAY: "Hôm nay (%(d)s) là hạn của nhiệm vụ “%(t)s”.",
+    K.OVERDUE: "Nhiệm vụ “%(t)s” đã quá hạn từ ngày %(d)s, đề nghị khẩn trương thực hiện.",
+    K.MANUAL: "Sở Nội vụ đề nghị cơ quan khẩn trương thực hiện nhiệm vụ “%(t)s” (hạn %(d)s).",
+}
+
+
+def _message(kind: str, task: Task, due: dt.date) -> str:
+    return _(MESSAGES[kind]) % {"t": task.title, "d": due.strftime("%d/%m/%Y")}
+
+
+def _deliver(part: Participation, kind: str, due: dt.date, sent_by=None) -> ReminderLog:
+    """Send one reminder and record it in the same transaction: if the mail server
+    refuses, nothing is recorded and the next run tries again."""
+    with transaction.atomic():
+        message = _message(kind, part.task, due)
+        users = notify.focal_officers([part.agency_id])
+        log = ReminderLog.objects.create(
+            participation=part,
+            kind=kind,
+            due_date=due,
+            sent_by=sent_by,
+            message=message,
+            recipients=", ".join(u.email for u in users if u.email),
+        )
+        notify.send(
+            users,
+            part.task,
+            _("[CCHC] Nhắc việc: %(t)s") % {"t": part.task.title},
+            message,
+            fail_silently=False,
+        )
+    return log
+
+
+def pending_participations():
+    return (
+        P.objects.exclude(role=P.Role.TRACK)
+        .filter(status__in=[P.Status.PENDING, P.Status.IN_PROGRESS, P.Status.RETURNED])
+        .exclude(task__status__in=[Task.Status.DRAFT, Task.Status.DONE, Task.Status.CANCELLED])
+        .annotate(eff_due=Coalesce("due_date", "task__due_date", output_field=DateField()))
+        .select_related("task", "agency")
+    )
+
+
+def send_due_reminders(*, today: dt.date | None = None) -> dict[str, int]:
+    """Daily job: one reminder per body, kind and deadline; safe to run again."""
+    today = today or timezone.localdate()
+    horizon = today + dt.timedelta(days=settings.REMINDER_DAYS_BEFORE)
+    candidates = pending_participations().filter(eff_due__lte=horizon)
+    already = set(
+        ReminderLog.objects.filter(participation__in=candidates)
+        .exclude(kind=K.MANUAL)
+        .values_list("participation_id", "kind", "due_date")
+    )
+    counts = {"sent": 0, "skipped": 0, "failed": 0}
+    for part in candidates.iterator(chunk_size=500):
+        kind = _kind_for(part.eff_due, today)
+        if kind is None or (part.pk, kind, part.eff_due) in already:
+            counts["skipped"] += 1
+            continue
+        try:
+            _deliver(part, kind, part.eff_due)
+            counts["sent"] += 1
+        except IntegrityError:
+            counts["skipped"] += 1  # sent by a concurrent run
+        except OSError as exc:  # SMTP down: not recorded, retried on the next run
+            logger.warning("Reminder for participation %s not sent: %s", part.pk, exc)
+            counts["failed"] += 1
+    return counts
+
+
+def task_remind(*, actor, task: Task, agency_ids: list[int] | None = None) -> int:
+    """An officer or the tracking body reminds the bodies that have not finished."""
+    access.require(access.task_actions(actor, task)["remind"])
+    parts = pending_participations().filter(task=task)
+    if agency_ids:
+        parts = parts.filter(agency_id__in=agency_ids)
+    count = 0
+    for part in parts:
+        _deliver(part, K.MANUAL, part.eff_due, sent_by=actor)
+        count += 1
+    return count
+
+
+STEP = {
+    "monthly": relativedelta(months=1),
+    "quarterly": relativedelta(months=3),
+    "half_year": relativedelta(months=6),
+    "yearly": relativedelta(years=1),
+}
+
+
+def create_due_occurrences(*, today: dt.date | None = None) -> list[Task]:
+    """When a recurring item's period comes (its deadline is reached), create the next one."""
+    from coordination import services
+
+    today = today or timezone.localdate()
+    created = []
+    due = Task.objects.filter(
+        next_occurrence__isnull=True, due_date__lte=today
+    ).exclude(recurrence="").exclude(status__in=[Task.Status.DRAFT, Task.Status.CANCELLED])
+    for task in due.select_related("chair_agency", "tracking_agency", "created_by"):
+        created.append(services.task_create_next_occurrence(task=task, step=STEP[task.recurrence]))
+    return created

@@ -1,0 +1,521 @@
+"""Writes for coordination items. Each service is a transaction, validates, records
+history with a reason, and is the only code that changes what it owns. Access to an
+item is granted and revoked only by ``task_set_participants``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, remove_perm
+
+from agencies import access
+from agencies.models import Agency
+from coordination import notify
+from coordination.models import (
+    Attachment,
+    Contribution,
+    Nomination,
+    Participation,
+    Task,
+)
+from coordination.uploads import validate_upload
+
+P = Participation
+S = Task.Status
+
+
+class ConcurrentEditError(ValidationError):
+    """Raised when the record changed since the form was opened."""
+
+    def __init__(self, current: Task, submitted: dict):
+        super().__init__(
+            _(
+                "Nhiệm vụ đã được người khác sửa sau khi bạn mở trang. "
+                "Thay đổi của bạn chưa được lưu; hãy xem bản hiện tại và nhập lại."
+            ),
+            code="stale",
+        )
+        self.current = current
+        self.submitted = submitted
+
+
+@dataclass(frozen=True)
+class ParticipantSpec:
+    chair: Agency
+    tracker: Agency
+    contributors: list[Agency]
+    contributor_due_dates: dict[int, dt.date | None]
+
+
+def _reason(obj, reason: str) -> None:
+    obj._change_reason = reason
+
+
+def _save(obj, reason: str, **kwargs) -> None:
+    _reason(obj, reason)
+    obj.save(**kwargs)
+
+
+def _validate_participants(spec: ParticipantSpec, due_date: dt.date) -> None:
+    errors = []
+    contributor_ids = [a.pk for a in spec.contributors]
+    if spec.chair.pk in contributor_ids:
+        errors.append(_("Cơ quan chủ trì không được đồng thời là cơ quan phối hợp."))
+    if spec.tracker.pk in contributor_ids:
+        errors.append(_("Cơ quan theo dõi không được đồng thời là cơ quan phối hợp."))
+    if spec.chair.pk == spec.tracker.pk:
+        errors.append(_("Cơ quan chủ trì và cơ quan theo dõi phải khác nhau."))
+    if len(set(contributor_ids)) != len(contributor_ids):
+        errors.append(_("Một cơ quan phối hợp bị chọn hai lần."))
+    for agency in [spec.chair, spec.tracker, *spec.contributors]:
+        if not agency.is_active:
+            errors.append(_("Cơ quan %(name)s không còn hoạt động.") % {"name": agency.name})
+    for agency_id, own_due in spec.contributor_due_dates.items():
+        if own_due and own_due > due_date:
+            errors.append(
+                _("Hạn của cơ quan phối hợp không được sau hạn của nhiệm vụ (%(date)s).")
+                % {"date": due_date.strftime("%d/%m/%Y")}
+            )
+            break
+    if errors:
+        raise ValidationError(errors)
+
+
+def _grant(task: Task, group: Group, role: str) -> None:
+    for codename in access.TASK_GRANTS[role]:
+        assign_perm(f"coordination.{codename}", group, task)
+
+
+def _revoke(task: Task, group: Group, role: str) -> None:
+    for codename in access.TASK_GRANTS[role]:
+        remove_perm(f"coordination.{codename}", group, task)
+
+
+@transaction.atomic
+def task_set_participants(*, actor, task: Task, spec: ParticipantSpec) -> None:
+    """Set who chairs, tracks and contributes; grant and revoke object permissions.
+
+    This is the only code that grants or revokes object permissions on a Task."""
+    if not access.is_noivu_officer(actor):
+        raise PermissionDenied
+    _apply_participants(task, spec)
+
+
+def _apply_participants(task: Task, spec: ParticipantSpec) -> None:
+    _validate_participants(spec, task.due_date)
+    wanted: dict[int, tuple[str, dt.date | None]] = {
+        spec.chair.pk: (P.Role.CHAIR, None),
+        spec.tracker.pk: (P.Role.TRACK, None),
+    }
+    for agency in spec.contributors:
+        wanted[agency.pk] = (P.Role.CONTRIBUTE, spec.contributor_due_dates.get(agency.pk))
+    current = {p.agency_id: p for p in task.participations.select_related("agency__group")}
+    agencies = {a.pk: a for a in Agency.objects.filter(pk__in=wanted).select_related("group")}
+
+    for agency_id, part in current.items():
+        if agency_id not in wanted or wanted[agency_id][0] != part.role:
+            if part.contributions.exists():
+                raise ValidationError(
+                    _("%(name)s đã gửi nội dung cho nhiệm vụ này nên không thể bỏ hoặc đổi vai trò.")
+                    % {"name": part.agency.name}
+                )
+            _revoke(task, part.agency.group, part.role)
+            _reason(part, _("Bỏ khỏi danh sách tham gia"))
+            part.delete()
+    # Roles chair/track are unique per task: delete first, then create.
+    for agency_id, (role, own_due) in wanted.items():
+        part = current.get(agency_id)
+        if part is not None and part.role == role:
+            if part.due_date != own_due:
+                part.due_date = own_due
+                _save(part, _("Đổi hạn của cơ quan"))
+            _grant(task, agencies[agency_id].group, role)
+            continue
+        part = Participation(task=task, agency=agencies[agency_id], role=role, due_date=own_due)
+        _save(part, _("Thêm vào danh sách tham gia"))
+        _grant(task, agencies[agency_id].group, role)
+    changed = task.chair_agency_id != spec.chair.pk or task.tracking_agency_id != spec.tracker.pk
+    if changed:
+        task.chair_agency, task.tracking_agency = spec.chair, spec.tracker
+        task.version += 1
+        _save(task, _("Đổi cơ quan chủ trì, theo dõi"))
+    if task.status != S.DRAFT:
+        notify.participants_changed(task)
+
+
+def _check_due_date(due_date: dt.date) -> None:
+    if due_date < timezone.localdate():
+        raise ValidationError({"due_date": _("Hạn xử lý không được ở trong quá khứ.")})
+
+
+@transaction.atomic
+def task_create(
+    *,
+    actor,
+    title: str,
+    category: str,
+    due_date: dt.date,
+    spec: ParticipantSpec,
+    legal_basis: str = "",
+    description: str = "",
+    parent: Task | None = None,
+    recurrence: str = "",
+    silence_means_agreement: bool = False,
+    files=(),
+) -> Task:
+    if not access.is_noivu_officer(actor):
+        raise PermissionDenied
+    _check_due_date(due_date)
+    for upload in files:
+        validate_upload(upload)
+    task = Task(
+        title=title.strip(),
+        category=category,
+        legal_basis=legal_basis.strip(),
+        description=description.strip(),
+        chair_agency=spec.chair,
+        tracking_agency=spec.tracker,
+        due_date=due_date,
+        parent=parent,
+        recurrence=recurrence,
+        silence_means_agreement=silence_means_agreement,
+        created_by=actor,
+    )
+    task.full_clean()
+    _save(task, _("Tạo nhiệm vụ"))
+    task_set_participants(actor=actor, task=task, spec=spec)
+    for upload in files:
+        attachment_add(actor=actor, task=task, upload=upload)
+    return task
+
+
+def _locked(task: Task) -> Task:
+    return Task.objects.select_for_update().get(pk=task.pk)
+
+
+EDITABLE_BY_CHAIR = ("legal_basis", "description")
+EDITABLE_BY_OFFICER = (
+    "title",
+    "category",
+    "legal_basis",
+    "description",
+    "due_date",
+    "parent",
+    "recurrence",
+    "silence_means_agreement",
+)
+
+
+@transaction.atomic
+def task_update(*, actor, task: Task, expected_version: int, changes: dict) -> Task:
+    """Edit an item; refuses a stale form instead of overwriting someone else's edit."""
+    locked = _locked(task)
+    actions = access.task_actions(actor, locked)
+    if not actions["edit"]:
+        raise PermissionDenied
+    allowed = EDITABLE_BY_OFFICER if actions["edit_all_fields"] else EDITABLE_BY_CHAIR
+    if locked.version != expected_version:
+        raise ConcurrentEditError(locked, changes)
+    if "due_date" in changes and changes["due_date"] != locked.due_date:
+        _check_due_date(changes["due_date"])
+    if changes.get("parent") is not None and changes["parent"].pk == locked.pk:
+        raise ValidationError({"parent": _("Nhiệm vụ không thể là nhiệm vụ cha của chính nó.")})
+    for field in allowed:
+        if field in changes:
+            setattr(locked, field, changes[field])
+    locked.full_clean()
+    locked.version += 1
+    _save(locked, _("Sửa thông tin nhiệm vụ"))
+    return locked
+
+
+def _transition(task: Task, allowed_from: set[str], to: str) -> None:
+    if task.status not in allowed_from:
+        raise ValidationError(
+            _("Không thể chuyển nhiệm vụ từ trạng thái “%(from)s” sang “%(to)s”.")
+            % {"from": task.get_status_display(), "to": S(to).label}
+        )
+    task.status = to
+    task.version += 1
+
+
+@transaction.atomic
+def task_assign(*, actor, task: Task) -> Task:
+    task = _locked(task)
+    access.require(access.task_actions(actor, task)["assign"])
+    _transition(task, {S.DRAFT}, S.ASSIGNED)
+    _save(task, _("Giao nhiệm vụ"))
+    notify.task_assigned(task)
+    return task
+
+
+@transaction.atomic
+def task_cancel(*, actor, task: Task, reason: str) -> Task:
+    task = _locked(task)
+    access.require(access.task_actions(actor, task)["cancel"])
+    if not reason.strip():
+        raise ValidationError({"reason": _("Hãy ghi lý do hủy nhiệm vụ.")})
+    _transition(task, {S.DRAFT, S.ASSIGNED, S.IN_PROGRESS, S.UNDER_REVIEW, S.RETURNED}, S.CANCELLED)
+    task.return_reason = reason.strip()
+    _save(task, _("Hủy nhiệm vụ: %(reason)s") % {"reason": reason.strip()})
+    return task
+
+
+def _mark_in_progress(task: Task) -> None:
+    if task.status == S.ASSIGNED:
+        task.status = S.IN_PROGRESS
+        task.version += 1
+        _save(task, _("Bắt đầu thực hiện"))
+
+
+def _participation_for(task: Task, actor) -> Participation:
+    part = task.participations.filter(agency_id=actor.agency_id).first()
+    if part is None or part.role == P.Role.TRACK:
+        raise PermissionDenied
+    return part
+
+
+def _late(due: dt.date, when: dt.datetime) -> bool:
+    return timezone.localdate(when) > due
+
+
+@transaction.atomic
+def contribution_save(
+    *,
+    actor,
+    task: Task,
+    form: str,
+    body: str,
+    document_number: str = "",
+    nominations: list[dict] | None = None,
+    files=(),
+    submit: bool,
+) -> Contribution:
+    """Save a draft (any staff of the body) or submit (focal officer) a new version.
+
+    A submitted version is never changed: the next answer is a new version. For the
+    chairing body the submission is the consolidated result and sends the item to review.
+    """
+    task = _locked(task)
+    actions = access.task_actions(actor, task)
+    if not actions["draft"]:
+        raise PermissionDenied
+    part = _participation_for(task, actor)
+    is_chair = part.role == P.Role.CHAIR
+    if submit and not (actions["consolidate"] if is_chair else actions["contribute"]):
+        raise PermissionDenied
+    if part.status in {P.Status.ACCEPTED, P.Status.EXEMPT} or (
+        part.status == P.Status.SUBMITTED and not is_chair
+    ):
+        raise ValidationError(
+            _("Phần việc của cơ quan đang ở trạng thái “%(s)s”, không thể gửi thêm.")
+            % {"s": part.get_status_display()}
+        )
+    if is_chair and task.status == S.UNDER_REVIEW:
+        raise ValidationError(_("Bản tổng hợp đang chờ xem xét, chưa thể gửi bản mới."))
+    _validate_contribution(form, body, nominations or [], files)
+    contribution = part.contributions.filter(submitted_at__isnull=True).first()
+    last = part.contributions.order_by("-version").first()
+    if contribution is None:
+        contribution = Contribution(
+            participation=part,
+            version=(last.version + 1) if last else 1,
+            submitted_by=actor,
+        )
+    contribution.form = form
+    contribution.body = body.strip()
+    contribution.document_number = document_number.strip()
+    contribution.is_consolidation = is_chair
+    contribution.submitted_by = actor
+    contribution.submitted_at = timezone.now() if submit else None
+    _save(contribution, _("Gửi nội dung") if submit else _("Lưu dự thảo"))
+    if nominations is not None:
+        contribution.nominations.all().delete()
+        Nomination.objects.bulk_create(
+            Nomination(contribution=contribution, **row) for row in nominations
+        )
+    for upload in files:
+        attachment_add(actor=actor, task=task, upload=upload, contribution=contribution)
+    _mark_in_progress(task)
+    if submit:
+        part.status = P.Status.SUBMITTED
+        part.submitted_at = contribution.submitted_at
+        part.return_reason = ""
+        _save(part, _("Gửi lần %(v)s") % {"v": contribution.version})
+        if is_chair:
+            _transition(task, {S.ASSIGNED, S.IN_PROGRESS, S.RETURNED}, S.UNDER_REVIEW)
+            _save(task, _("Cơ quan chủ trì gửi kết quả tổng hợp"))
+            notify.task_submitted_for_review(task)
+    elif part.status == P.Status.PENDING:
+        part.status = P.Status.IN_PROGRESS
+        _save(part, _("Bắt đầu soạn nội dung"))
+    return contribution
+
+
+def _validate_contribution(form: str, body: str, nominations: list[dict], files) -> None:
+    if form not in Contribution.Form.values:
+        raise ValidationError({"form": _("Hình thức phối hợp không hợp lệ.")})
+    if form == Contribution.Form.NOMINATION:
+        if not nominations:
+            raise ValidationError(_("Hãy nhập ít nhất một cán bộ được cử."))
+    elif not body.strip() and not files:
+        raise ValidationError({"body": _("Hãy nhập nội dung hoặc đính kèm văn bản.")})
+    for upload in files:
+        validate_upload(upload)
+
+
+@transaction.atomic
+def participation_review(
+    *, actor, participation: Participation, accept: bool, reason: str = ""
+) -> Participation:
+    """The chair or tracker accepts or returns a coordinating body's submission."""
+    task = _locked(participation.task)
+    access.require(access.task_actions(actor, task)["review_contributions"])
+    part = Participation.objects.select_for_update().get(pk=participation.pk)
+    if part.role != P.Role.CONTRIBUTE:
+        raise ValidationError(_("Chỉ xem xét phần việc của cơ quan phối hợp ở đây."))
+    if part.status != P.Status.SUBMITTED:
+        raise ValidationError(_("Cơ quan chưa gửi nội dung nên chưa thể xem xét."))
+    if accept:
+        part.status = P.Status.ACCEPTED
+        part.accepted_at = timezone.now()
+        part.accepted_late = _late(part.effective_due_date, part.submitted_at)
+        _save(part, _("Chấp nhận nội dung phối hợp"))
+    else:
+        if not reason.strip():
+            raise ValidationError({"reason": _("Hãy ghi lý do trả lại.")})
+        part.status = P.Status.RETURNED
+        part.return_reason = reason.strip()
+        _save(part, _("Trả lại: %(r)s") % {"r": reason.strip()})
+        notify.participation_returned(part)
+    return part
+
+
+@transaction.atomic
+def participation_exempt(*, actor, participation: Participation, reason: str) -> Participation:
+    task = _locked(participation.task)
+    access.require(access.task_actions(actor, task)["exempt"])
+    part = Participation.objects.select_for_update().get(pk=participation.pk)
+    if part.role != P.Role.CONTRIBUTE or part.status in {P.Status.ACCEPTED, P.Status.EXEMPT}:
+        raise ValidationError(_("Không thể miễn phần việc này."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Hãy ghi lý do miễn thực hiện.")})
+    part.status = P.Status.EXEMPT
+    part.return_reason = reason.strip()
+    _save(part, _("Miễn thực hiện: %(r)s") % {"r": reason.strip()})
+    return part
+
+
+@transaction.atomic
+def task_review(*, actor, task: Task, accept: bool, reason: str = "") -> Task:
+    """The tracking body (or a Nội vụ officer) accepts the chair's result or returns it."""
+    task = _locked(task)
+    access.require(access.task_actions(actor, task)["review"])
+    chair = task.participations.select_for_update().get(role=P.Role.CHAIR)
+    tracker = task.participations.filter(role=P.Role.TRACK).first()
+    if accept:
+        _transition(task, {S.UNDER_REVIEW}, S.DONE)
+        task.completed_at = timezone.now()
+        task.completed_late = _late(task.due_date, chair.submitted_at or task.completed_at)
+        task.return_reason = ""
+        _save(task, _("Chấp nhận kết quả, hoàn thành nhiệm vụ"))
+        chair.status = P.Status.ACCEPTED
+        chair.accepted_at = task.completed_at
+        chair.accepted_late = task.completed_late
+        _save(chair, _("Chấp nhận kết quả tổng hợp"))
+        if tracker:
+            tracker.status = P.Status.ACCEPTED
+            tracker.accepted_at = task.completed_at
+            _save(tracker, _("Nhiệm vụ hoàn thành"))
+    else:
+        if not reason.strip():
+            raise ValidationError({"reason": _("Hãy ghi lý do trả lại.")})
+        _transition(task, {S.UNDER_REVIEW}, S.RETURNED)
+        task.return_reason = reason.strip()
+        _save(task, _("Trả lại: %(r)s") % {"r": reason.strip()})
+        chair.status = P.Status.RETURNED
+        chair.return_reason = reason.strip()
+        _save(chair, _("Trả lại: %(r)s") % {"r": reason.strip()})
+        notify.participation_returned(chair)
+    return task
+
+
+@transaction.atomic
+def task_apply_silence(*, task: Task, today: dt.date | None = None) -> int:
+    """Record coordinating bodies that did not answer a comment round as agreeing."""
+    today = today or timezone.localdate()
+    if not task.silence_means_agreement or task.status in {S.DRAFT, S.DONE, S.CANCELLED}:
+        return 0
+    count = 0
+    parts = task.participations.select_for_update().filter(
+        role=P.Role.CONTRIBUTE, status__in=[P.Status.PENDING, P.Status.IN_PROGRESS]
+    )
+    for part in parts:
+        if part.effective_due_date < today:
+            part.status = P.Status.ACCEPTED
+            part.agreed_by_silence = True
+            part.accepted_at = timezone.now()
+            _save(part, _("Quá hạn không có ý kiến: coi như thống nhất"))
+            count += 1
+    return count
+
+
+@transaction.atomic
+def task_create_next_occurrence(*, task: Task, step) -> Task:
+    """Create the next occurrence of a recurring item, already assigned."""
+    task = _locked(task)
+    if task.next_occurrence_id:
+        return task.next_occurrence
+    parts = list(task.participations.select_related("agency"))
+    shift = lambda d: d + step if d else None  # noqa: E731
+    new = Task(
+        title=task.title,
+        category=task.category,
+        legal_basis=task.legal_basis,
+        description=task.description,
+        chair_agency=task.chair_agency,
+        tracking_agency=task.tracking_agency,
+        due_date=shift(task.due_date),
+        parent=task.parent,
+        recurrence=task.recurrence,
+        silence_means_agreement=task.silence_means_agreement,
+        created_by=task.created_by,
+        status=S.ASSIGNED,
+    )
+    _save(new, _("Tạo kỳ tiếp theo của nhiệm vụ lặp lại"))
+    contributors = [p for p in parts if p.role == P.Role.CONTRIBUTE]
+    _apply_participants(
+        new,
+        ParticipantSpec(
+            chair=task.chair_agency,
+            tracker=task.tracking_agency,
+            contributors=[p.agency for p in contributors],
+            contributor_due_dates={p.agency_id: shift(p.due_date) for p in contributors},
+        ),
+    )
+    task.next_occurrence = new
+    _save(task, _("Đã tạo kỳ tiếp theo"))
+    notify.task_assigned(new)
+    return new
+
+
+@transaction.atomic
+def attachment_add(*, actor, task: Task, upload, contribution: Contribution | None = None):
+    validate_upload(upload)
+    attachment = Attachment(
+        task=task,
+        contribution=contribution,
+        original_name=upload.name[-255:],
+        size=upload.size,
+        content_type=getattr(upload, "content_type", "") or "",
+        uploaded_by=actor,
+    )
+    attachment.file.save(upload.name, upload, save=False)
+    attachment.save()
+    return attachment

@@ -1,0 +1,410 @@
+"""Thin function views: fetch through the access layer, bind a form, call one service."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from agencies import access
+from coordination import exports, reminders, selectors, services
+from coordination.forms import (
+    ContributionForm,
+    NominationFormSet,
+    ParticipantsForm,
+    ReasonForm,
+    ReviewForm,
+    TaskCreateForm,
+    TaskEditForm,
+    TaskFilter,
+    clean_nominations,
+)
+from coordination.history import task_timeline
+from coordination.models import (
+    TIMELINESS_LABELS,
+    Attachment,
+    Notification,
+    Participation,
+    Task,
+)
+
+PAGE_SIZE = 25
+
+
+def _errors(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def _task(request: HttpRequest, pk: int) -> Task:
+    return access.get_visible_or_404(
+        Task.objects.select_related("chair_agency", "tracking_agency", "parent"), request.user, pk=pk
+    )
+
+
+def _filtered_tasks(request: HttpRequest) -> TaskFilter:
+    base = (
+        Task.objects.visible_to(request.user)
+        .select_related("chair_agency", "tracking_agency")
+        .prefetch_related(
+            Prefetch(
+                "participations",
+                queryset=Participation.objects.filter(role="contribute").select_related("agency"),
+                to_attr="contributor_list",
+            )
+        )
+    )
+    if not access.reads_everything(request.user):
+        base = base.exclude(status=Task.Status.DRAFT)
+    return TaskFilter(request.GET or None, queryset=base, user=request.user)
+
+
+def task_list(request: HttpRequest) -> HttpResponse:
+    task_filter = _filtered_tasks(request)
+    page = Paginator(task_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    for task in page:
+        task.state = task.timeliness(today)
+        task.state_label = TIMELINESS_LABELS[task.state]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "coordination/task_list.html",
+        {"filter": task_filter, "page": page, "query": query.urlencode()},
+    )
+
+
+def task_export(request: HttpRequest) -> HttpResponse:
+    task_filter = _filtered_tasks(request)
+    content = exports.tasks_xlsx(task_filter.qs)
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="nhiem-vu-cchc-{stamp}.xlsx"'
+    return response
+
+
+def task_overview(request: HttpRequest) -> HttpResponse:
+    access.require(access.reads_everything(request.user))
+    return render(
+        request, "coordination/task_overview.html", {"overview": selectors.province_overview()}
+    )
+
+
+def task_create(request: HttpRequest) -> HttpResponse:
+    access.require(access.is_noivu_officer(request.user))
+    form = TaskCreateForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        contributors = list(data["contributors"])
+        try:
+            task = services.task_create(
+                actor=request.user,
+                title=data["title"],
+                category=data["category"],
+                legal_basis=data["legal_basis"],
+                description=data["description"],
+                due_date=data["due_date"],
+                parent=data["parent"],
+                recurrence=data["recurrence"] or "",
+                silence_means_agreement=data["silence_means_agreement"],
+                files=data["files"],
+                spec=services.ParticipantSpec(
+                    chair=data["chair"],
+                    tracker=data["tracker"],
+                    contributors=contributors,
+                    contributor_due_dates={
+                        a.pk: data["contributor_due_date"] for a in contributors
+                    },
+                ),
+            )
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(
+                request,
+                _("Đã tạo nhiệm vụ (dự thảo), hạn %(d)s. Bấm “Giao nhiệm vụ” để gửi cho các cơ quan.")
+                % {"d": task.due_date.strftime("%d/%m/%Y")},
+            )
+            return redirect("task_detail", pk=task.pk)
+    return render(request, "coordination/task_form.html", {"form": form, "creating": True})
+
+
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _task(request, pk)
+    actions = access.task_actions(request.user, task)
+    contributions = selectors.task_contributions(task)
+    participants = selectors.task_participants(task)
+    own = next((p for p in participants if p.agency_id == request.user.agency_id), None)
+    return render(
+        request,
+        "coordination/task_detail.html",
+        {
+            "task": task,
+            "state": task.timeliness(),
+            "state_label": TIMELINESS_LABELS[task.timeliness()],
+            "actions": actions,
+            "participants": participants,
+            "own": own,
+            "columns": selectors.contributions_side_by_side(task, contributions, request.user),
+            "attachments": [a for a in task.attachments.all() if a.contribution_id is None],
+            "rollup": selectors.task_rollup(task),
+            "review_form": ReviewForm(),
+            "reason_form": ReasonForm(),
+        },
+    )
+
+
+def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _task(request, pk)
+    actions = access.task_actions(request.user, task)
+    access.require(actions["edit"])
+    form = TaskEditForm(
+        request.POST or None, instance=task, user=request.user, all_fields=actions["edit_all_fields"]
+    )
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        changes = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.task_update(
+                actor=request.user,
+                task=task,
+                expected_version=form.cleaned_data["version"],
+                changes=changes,
+            )
+        except services.ConcurrentEditError as exc:
+            conflict = exc.current
+            _errors(request, exc)
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Đã lưu thay đổi."))
+            return redirect("task_detail", pk=task.pk)
+    return render(
+        request,
+        "coordination/task_form.html",
+        {"form": form, "task": task, "creating": False, "conflict": conflict},
+    )
+
+
+def task_participants(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _task(request, pk)
+    access.require(access.task_actions(request.user, task)["set_participants"])
+    form = ParticipantsForm(request.POST or None, task=task)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.task_set_participants(
+                actor=request.user,
+                task=task,
+                spec=services.ParticipantSpec(
+                    chair=data["chair"],
+                    tracker=data["tracker"],
+                    contributors=list(data["contributors"]),
+                    contributor_due_dates=form.contributor_due_dates(),
+                ),
+            )
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Đã cập nhật cơ quan tham gia và quyền truy cập."))
+            return redirect("task_detail", pk=task.pk)
+    return render(request, "coordination/task_participants.html", {"form": form, "task": task})
+
+
+def _post_action(request: HttpRequest, pk: int, run, success: str) -> HttpResponse:
+    task = _task(request, pk)
+    try:
+        run(task)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, success)
+    return redirect("task_detail", pk=task.pk)
+
+
+@require_POST
+def task_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    return _post_action(
+        request,
+        pk,
+        lambda task: services.task_assign(actor=request.user, task=task),
+        _("Đã giao nhiệm vụ; các cơ quan tham gia đã được thông báo."),
+    )
+
+
+@require_POST
+def task_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _post_action(
+        request,
+        pk,
+        lambda task: services.task_cancel(actor=request.user, task=task, reason=reason),
+        _("Đã hủy nhiệm vụ."),
+    )
+
+
+@require_POST
+def task_review(request: HttpRequest, pk: int) -> HttpResponse:
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        task = _task(request, pk)
+        access.require(access.task_actions(request.user, task)["review"])
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("task_detail", pk=pk)
+    accept = form.cleaned_data["decision"] == "accept"
+    return _post_action(
+        request,
+        pk,
+        lambda task: services.task_review(
+            actor=request.user, task=task, accept=accept, reason=form.cleaned_data["reason"]
+        ),
+        _("Đã chấp nhận kết quả, nhiệm vụ hoàn thành.") if accept else _("Đã trả lại cơ quan chủ trì."),
+    )
+
+
+@require_POST
+def task_remind(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _task(request, pk)
+    agency_ids = [int(x) for x in request.POST.getlist("agency") if x.isdigit()]
+    try:
+        count = reminders.task_remind(actor=request.user, task=task, agency_ids=agency_ids or None)
+    except OSError:
+        messages.error(request, _("Máy chủ thư điện tử không phản hồi; chưa gửi được nhắc việc."))
+    else:
+        if count:
+            messages.success(request, _("Đã gửi nhắc việc tới %(n)s cơ quan.") % {"n": count})
+        else:
+            messages.info(request, _("Không có cơ quan nào cần nhắc."))
+    return redirect("task_detail", pk=task.pk)
+
+
+def contribution_new(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _task(request, pk)
+    actions = access.task_actions(request.user, task)
+    access.require(actions["draft"])
+    part = get_object_or_404(task.participations.exclude(role="track"), agency_id=request.user.agency_id)
+    draft = part.contributions.filter(submitted_at__isnull=True).first()
+    initial = {"form": draft.form, "body": draft.body, "document_number": draft.document_number} if draft else {}
+    form = ContributionForm(request.POST or None, request.FILES or None, initial=initial)
+    formset = NominationFormSet(request.POST or None, prefix="nom")
+    can_submit = actions["consolidate"] if part.role == "chair" else actions["contribute"]
+    if request.method == "POST" and form.is_valid():
+        submit = "submit" in request.POST
+        try:
+            access.require(can_submit or not submit)
+            nominations = (
+                clean_nominations(formset) if form.cleaned_data["form"] == "nomination" else None
+            )
+            services.contribution_save(
+                actor=request.user,
+                task=task,
+                form=form.cleaned_data["form"],
+                body=form.cleaned_data["body"],
+                document_number=form.cleaned_data["document_number"],
+                nominations=nominations,
+                files=form.cleaned_data["files"],
+                submit=submit,
+            )
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Đã gửi.") if submit else _("Đã lưu dự thảo."))
+            return redirect("task_detail", pk=task.pk)
+    columns = selectors.contributions_side_by_side(
+        task, selectors.task_contributions(task), request.user
+    ) if part.role == "chair" else []
+    return render(
+        request,
+        "coordination/contribution_form.html",
+        {
+            "task": task,
+            "part": part,
+            "form": form,
+            "formset": formset,
+            "can_submit": can_submit,
+            "columns": [c for c in columns if c["participation"].pk != part.pk],
+        },
+    )
+
+
+@require_POST
+def participation_review(request: HttpRequest, pk: int, part_pk: int) -> HttpResponse:
+    form = ReviewForm(request.POST)
+    task = _task(request, pk)
+    part = get_object_or_404(task.participations, pk=part_pk)
+    access.require(access.task_actions(request.user, task)["review_contributions"])
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("task_detail", pk=pk)
+    accept = form.cleaned_data["decision"] == "accept"
+    return _post_action(
+        request,
+        pk,
+        lambda t: services.participation_review(
+            actor=request.user, participation=part, accept=accept, reason=form.cleaned_data["reason"]
+        ),
+        _("Đã chấp nhận nội dung của %(a)s.") % {"a": part.agency.name}
+        if accept
+        else _("Đã trả lại %(a)s.") % {"a": part.agency.name},
+    )
+
+
+@require_POST
+def participation_exempt(request: HttpRequest, pk: int, part_pk: int) -> HttpResponse:
+    task = _task(request, pk)
+    part = get_object_or_404(task.participations, pk=part_pk)
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _post_action(
+        request,
+        pk,
+        lambda t: services.participation_exempt(actor=request.user, participation=part, reason=reason),
+        _("Đã miễn thực hiện cho %(a)s.") % {"a": part.agency.name},
+    )
+
+
+def task_history(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _task(request, pk)
+    return render(
+        request, "coordination/task_history.html", {"task": task, "entries": task_timeline(task)}
+    )
+
+
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    attachment = access.get_visible_or_404(
+        Attachment.objects.select_related("contribution__participation"), request.user, pk=pk
+    )
+    return FileResponse(
+        attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name
+    )
+
+
+def notification_list(request: HttpRequest) -> HttpResponse:
+    items = Paginator(
+        Notification.objects.filter(user=request.user).select_related("task"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    return render(request, "coordination/notification_list.html", {"page": items})
+
+
+@require_POST
+def notification_read_all(request: HttpRequest) -> HttpResponse:
+    Notification.objects.filter(user=request.user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    messages.success(request, _("Đã đánh dấu tất cả thông báo là đã đọc."))
+    return redirect("notification_list")

@@ -1,0 +1,105 @@
+"""The fixed cast (STYLE.md rule 10) and shared fixtures.
+
+anonymous, a Nội vụ officer, leadership, a council member, and focal officers of a
+chairing body (Sở Tư pháp), a tracking body (Sở Nội vụ's focal officer), a contributing
+body (Sở Tài chính) and an unrelated body (Sở Y tế). Real bodies come from the data
+migration, so codes match the demo.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from agencies import roles
+from tests.factories import UserFactory, agency
+
+PASSWORD = "Mat-khau-thu-nghiem-2024"
+
+
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def noivu(db):
+    return UserFactory(
+        username="t_noivu", agency=agency("SNV"), roles=[roles.NOIVU_OFFICER], full_name="Trần Thị Lan"
+    )
+
+
+@pytest.fixture
+def leader(db):
+    return UserFactory(
+        username="t_lanhdao", agency=agency("VPUBND"), roles=[roles.LEADERSHIP], full_name="Nguyễn Văn Hùng"
+    )
+
+
+@pytest.fixture
+def council(db):
+    return UserFactory(
+        username="t_hoidong", agency=agency("SNV"), roles=[roles.COUNCIL_MEMBER], full_name="Lê Thị Thu"
+    )
+
+
+@pytest.fixture
+def chair_focal(db):
+    return UserFactory(username="t_stp", agency=agency("STP"), roles=[roles.FOCAL_OFFICER])
+
+
+@pytest.fixture
+def tracker_focal(db):
+    return UserFactory(username="t_snv", agency=agency("SNV"), roles=[roles.FOCAL_OFFICER])
+
+
+@pytest.fixture
+def contrib_focal(db):
+    return UserFactory(username="t_stc", agency=agency("STC"), roles=[roles.FOCAL_OFFICER])
+
+
+@pytest.fixture
+def district_focal(db):
+    return UserFactory(username="t_tuyhoa", agency=agency("TUYHOA"), roles=[roles.FOCAL_OFFICER])
+
+
+@pytest.fixture
+def unrelated_focal(db):
+    return UserFactory(username="t_syt", agency=agency("SYT"), roles=[roles.FOCAL_OFFICER])
+
+
+@pytest.fixture
+def chair_staff(db):
+    return UserFactory(username="t_stp_staff", agency=agency("STP"), roles=[roles.AGENCY_STAFF])
+
+
+CAST = [
+    "anonymous",
+    "noivu",
+    "leader",
+    "council",
+    "chair_focal",
+    "tracker_focal",
+    "contrib_focal",
+    "unrelated_focal",
+]
+
+
+@pytest.fixture
+def cast(request, db):
+    """Logged-in clients by cast name (anonymous is a plain client)."""
+
+    def client_for(name: str) -> Client:
+        client = Client()
+        if name != "anonymous":
+            client.force_login(request.getfixturevalue(name))
+        return client
+
+    return client_for
+
+
+def login(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
