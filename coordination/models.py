@@ -281,7 +281,7 @@ class Contribution(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    submitted_at = models.DateTimeField(_("gửi lúc"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("gửi lúc"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
