@@ -1,0 +1,48 @@
+# Phú Yên CCHC coordination portal
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+DEMO_PASSWORD ?= PhuYen@CCHC2024
+export DEMO_PASSWORD
+
+.PHONY: demo test install system-deps migrate seed serve lint format check messages
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+system-deps:
+	./.ci/system-deps
+
+messages: install
+	$(PY) manage.py compilemessages --ignore=.venv -v0
+
+migrate: install messages
+	$(PY) manage.py migrate --noinput -v0
+
+seed: migrate
+	EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend $(PY) manage.py seed_demo
+
+demo: seed
+	@echo "Cổng điều phối CCHC đang chạy tại http://127.0.0.1:$(PORT) (Ctrl+C để dừng)"
+	DEMO_MODE=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: install messages
+	$(PY) manage.py makemigrations --check --dry-run -v0
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+check: install
+	$(PY) manage.py check
