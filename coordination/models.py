@@ -42,9 +42,10 @@ class TaskQuerySet(models.QuerySet):
 
         if reads_everything(user):
             return self
+        # A draft is Sở Nội vụ's working copy until it is assigned.
         return scope_by_grants(
             self, user, group_perm_model=TaskGroupObjectPermission, codename="view_task"
-        )
+        ).exclude(status=Task.Status.DRAFT)
 
     def for_agency(self, agency_id: int) -> TaskQuerySet:
         return self.filter(participations__agency_id=agency_id).distinct()

@@ -1,0 +1,199 @@
+"""URL × method × cast matrix for agencies and coordination (STYLE.md rule 11).
+
+Allowed POSTs must change state; refused ones must change nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from coordination import services
+from coordination.models import Attachment, Contribution, Notification, Participation, ReminderLog, Task
+from tests.conftest import CAST
+from tests.coordination_factories import make_task
+
+ANON = 302  # redirect to the sign-in page
+ALL_OK = {name: 200 for name in CAST} | {"anonymous": ANON}
+
+
+def expect(default: int, **overrides: int) -> dict[str, int]:
+    codes = {name: default for name in CAST}
+    codes["anonymous"] = ANON
+    codes.update(overrides)
+    return codes
+
+
+VISIBLE_ONLY = expect(200, unrelated_focal=404)
+
+# (url name, which object, method, POST data, expected status per cast member)
+MATRIX = [
+    ("home", None, "get", None, ALL_OK),
+    ("agency_list", None, "get", None, ALL_OK),
+    ("agency_detail", "agency", "get", None, ALL_OK),
+    ("profile", None, "get", None, ALL_OK),
+    ("password_change", None, "get", None, ALL_OK),
+    ("password_change_done", None, "get", None, ALL_OK),
+    ("login", None, "get", None, expect(302, anonymous=200)),
+    ("logout", None, "post", {}, expect(302, anonymous=302)),
+    ("task_list", None, "get", None, ALL_OK),
+    ("task_export", None, "get", None, ALL_OK),
+    ("task_overview", None, "get", None, expect(403, noivu=200, leader=200)),
+    ("task_create", None, "get", None, expect(403, noivu=200)),
+    ("task_detail", "task", "get", None, VISIBLE_ONLY),
+    ("task_history", "task", "get", None, VISIBLE_ONLY),
+    ("attachment_download", "attachment", "get", None, VISIBLE_ONLY),
+    ("task_edit", "task", "get", None, expect(403, noivu=200, chair_focal=200, unrelated_focal=404)),
+    ("task_participants", "task", "get", None, expect(403, noivu=200, unrelated_focal=404)),
+    ("contribution_new", "task", "get", None, expect(403, chair_focal=200, contrib_focal=200, unrelated_focal=404)),
+    ("notification_list", None, "get", None, ALL_OK),
+    ("notification_read_all", None, "post", {}, expect(302)),
+    (
+        "task_assign",
+        "draft",
+        "post",
+        {},
+        expect(404, noivu=302, leader=403),
+    ),
+    (
+        "task_cancel",
+        "task",
+        "post",
+        {"reason": "Không còn cần thiết"},
+        expect(403, noivu=302, unrelated_focal=404),
+    ),
+    (
+        "task_review",
+        "review",
+        "post",
+        {"decision": "accept"},
+        expect(403, noivu=302, tracker_focal=302, contrib_focal=404, unrelated_focal=404),
+    ),
+    (
+        "task_remind",
+        "task",
+        "post",
+        {},
+        expect(403, noivu=302, tracker_focal=302, unrelated_focal=404),
+    ),
+    (
+        "participation_review",
+        "submitted_part",
+        "post",
+        {"decision": "return", "reason": "Bổ sung"},
+        expect(403, noivu=302, chair_focal=302, tracker_focal=302, unrelated_focal=404),
+    ),
+    (
+        "participation_exempt",
+        "submitted_part",
+        "post",
+        {"reason": "Không liên quan"},
+        expect(403, noivu=302, unrelated_focal=404),
+    ),
+    (
+        "contribution_new",
+        "task",
+        "post",
+        {"form": "comment", "body": "Ý kiến", "submit": "1", "nom-TOTAL_FORMS": "0", "nom-INITIAL_FORMS": "0"},
+        # STC has already sent its part: the form answers with a message, nothing saved.
+        expect(403, chair_focal=302, contrib_focal=200, unrelated_focal=404),
+    ),
+    (
+        "task_edit",
+        "task",
+        "post",
+        {"description": "Sửa mô tả", "legal_basis": "QĐ 1242", "version": "current"},
+        expect(403, noivu=200, chair_focal=302, unrelated_focal=404),
+    ),
+    ("task_participants", "task", "post", {"chair": "", "tracker": ""}, expect(403, noivu=200, unrelated_focal=404)),
+    ("task_create", None, "post", {"title": ""}, expect(403, noivu=200)),
+]
+
+COVERED_URL_NAMES = {row[0] for row in MATRIX}
+
+PDF = b"%PDF-1.4\n%test\n"
+
+
+@pytest.fixture
+def world(noivu, leader, council, chair_focal, tracker_focal, contrib_focal, unrelated_focal):
+    task = make_task(actor=noivu, contributors=("STC",))
+    services.attachment_add(
+        actor=noivu, task=task, upload=SimpleUploadedFile("du-thao.pdf", PDF, "application/pdf")
+    )
+    services.contribution_save(actor=contrib_focal, task=task, form="comment", body="Ý kiến", submit=True)
+    review = make_task(actor=noivu, contributors=(), title="Chờ xem xét")
+    services.contribution_save(actor=chair_focal, task=review, form="report", body="Kết quả", submit=True)
+    draft = make_task(actor=noivu, assign=False, title="Dự thảo")
+    for user in [noivu, leader, council, chair_focal, tracker_focal, contrib_focal, unrelated_focal]:
+        Notification.objects.create(user=user, message="Thông báo")
+    return {
+        "task": (task.pk,),
+        "draft": (draft.pk,),
+        "review": (review.pk,),
+        "attachment": (Attachment.objects.get(task=task).pk,),
+        "submitted_part": (task.pk, task.participations.get(agency__code="STC").pk),
+        "agency": ("STP",),
+    }
+
+
+def snapshot():
+    return (
+        list(Task.objects.order_by("pk").values_list("status", "version", "description")),
+        list(Participation.objects.order_by("pk").values_list("status", "agency_id")),
+        Contribution.objects.count(),
+        ReminderLog.objects.count(),
+        Notification.objects.filter(read_at__isnull=True).count(),
+    )
+
+
+CASES = [
+    pytest.param(url, obj, method, data, who, codes[who], id=f"{method}-{url}-{who}")
+    for url, obj, method, data, codes in MATRIX
+    for who in ["anonymous", *CAST[1:]]
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name,obj,method,data,who,expected", CASES)
+def test_permission_matrix(world, cast, url_name, obj, method, data, who, expected):
+    url = reverse(url_name, args=world[obj] if obj else ())
+    client = cast(who)
+    if data and data.get("version") == "current":
+        data = {**data, "version": Task.objects.get(pk=world[obj][0]).version}
+    before = snapshot()
+    response = getattr(client, method)(url, data) if method == "post" else client.get(url)
+    assert response.status_code == expected, response.content[:300]
+    if who == "anonymous" and url_name != "login":
+        assert response.url.startswith(reverse("login"))
+    if method == "post" and url_name != "logout":
+        changed = snapshot() != before
+        allowed = expected == 302 and who != "anonymous"
+        assert changed == allowed, "allowed POSTs change state; refused ones change nothing"
+
+
+@pytest.mark.django_db
+def test_unrelated_body_gets_404_walking_other_bodies_ids(world, unrelated_focal, cast):
+    client = cast("unrelated_focal")
+    for task in Task.objects.all():
+        for name in ["task_detail", "task_history", "task_edit", "contribution_new"]:
+            assert client.get(reverse(name, args=[task.pk])).status_code == 404
+    for attachment in Attachment.objects.all():
+        assert client.get(reverse("attachment_download", args=[attachment.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_another_bodys_draft_files_stay_with_that_body(noivu, chair_focal, contrib_focal, cast):
+    task = make_task(actor=noivu, contributors=("STC",))
+    services.contribution_save(
+        actor=contrib_focal,
+        task=task,
+        form="comment",
+        body="Nháp",
+        submit=False,
+        files=[SimpleUploadedFile("nhap.pdf", PDF, "application/pdf")],
+    )
+    attachment = Attachment.objects.get()
+    assert cast("chair_focal").get(reverse("attachment_download", args=[attachment.pk])).status_code == 404
+    response = cast("contrib_focal").get(reverse("attachment_download", args=[attachment.pk]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
