@@ -8,9 +8,9 @@ services that change who takes part (e.g. ``coordination.services.task_set_parti
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
-from django.core.exceptions import PermissionDenied
 
 from agencies import roles
 from agencies.roles import user_roles
@@ -134,7 +134,9 @@ def task_actions(user, task, perms: set[str] | None = None) -> dict[str, bool]:
         "cancel": officer and open_,
         "remind": open_ and status != "draft" and "remind_task" in perms and acts,
         "review": status == "under_review" and "review_task" in perms and acts,
-        "review_contributions": open_ and bool({"review_task", "consolidate_task"} & perms) and acts,
+        "review_contributions": open_
+        and bool({"review_task", "consolidate_task"} & perms)
+        and acts,
         "exempt": open_ and officer,
         "consolidate": open_
         and status in {"assigned", "in_progress", "returned"}
@@ -194,8 +196,7 @@ def reports_dossier_shows_all_bodies(user, task) -> bool:
     """An item's dossier lists every body's contributions only for read-everything roles
     and the chairing and tracking bodies; a contributing body's copy shows its own."""
     return reads_everything(user) or (
-        user.is_authenticated
-        and user.agency_id in {task.chair_agency_id, task.tracking_agency_id}
+        user.is_authenticated and user.agency_id in {task.chair_agency_id, task.tracking_agency_id}
     )
 
 

@@ -87,17 +87,6 @@ class Agency(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def group_name(self) -> str:
-        return f"agency:{self.code}"
-
-    @property
-    def is_active(self) -> bool:
-        today = timezone.localdate()
-        return (self.valid_from is None or self.valid_from <= today) and (
-            self.valid_to is None or self.valid_to >= today
-        )
-
     def save(self, *args, **kwargs) -> None:
         # Each body owns exactly one auth group carrying its object permissions;
         # it is created with the body and renamed with its code.
@@ -108,6 +97,17 @@ class Agency(models.Model):
                 self.group.name = self.group_name
                 self.group.save(update_fields=["name"])
             super().save(*args, **kwargs)
+
+    @property
+    def group_name(self) -> str:
+        return f"agency:{self.code}"
+
+    @property
+    def is_active(self) -> bool:
+        today = timezone.localdate()
+        return (self.valid_from is None or self.valid_from <= today) and (
+            self.valid_to is None or self.valid_to >= today
+        )
 
 
 class User(AbstractUser):

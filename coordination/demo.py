@@ -19,43 +19,93 @@ BASIS = "Quyết định số 1242/QĐ-UBND ngày 14/9/2021 của UBND tỉnh Ph
 ITEMS = [
     (
         "Góp ý dự thảo Quy chế phối hợp kiểm soát thủ tục hành chính trên địa bàn tỉnh",
-        "plan", "STP", "SNV", ["STC", "TUYHOA"], 12, "journey",
+        "plan",
+        "STP",
+        "SNV",
+        ["STC", "TUYHOA"],
+        12,
+        "journey",
     ),
     (
         "Xây dựng Kế hoạch cải cách hành chính năm 2025 của tỉnh",
-        "plan", "SNV", "VPUBND", ["STP", "STC", "STTTT", "SKHCN", "VPUBND"], -40, "done_on_time",
+        "plan",
+        "SNV",
+        "VPUBND",
+        ["STP", "STC", "STTTT", "SKHCN", "VPUBND"],
+        -40,
+        "done_on_time",
     ),
     (
         "Đề án nâng cao Chỉ số PAR INDEX và SIPAS tỉnh Phú Yên giai đoạn 2025–2030",
-        "index_project", "SNV", "VPUBND", ["STP", "STC", "STTTT", "SKHDT"], 25, "in_progress",
+        "index_project",
+        "SNV",
+        "VPUBND",
+        ["STP", "STC", "STTTT", "SKHDT"],
+        25,
+        "in_progress",
     ),
     (
         "Triển khai Hệ thống thông tin giải quyết thủ tục hành chính dùng chung của tỉnh",
-        "digital_gov", "STTTT", "SNV", ["VPUBND", "TUYHOA", "SONGCAU", "DONGHOA"], -10, "overdue",
+        "digital_gov",
+        "STTTT",
+        "SNV",
+        ["VPUBND", "TUYHOA", "SONGCAU", "DONGHOA"],
+        -10,
+        "overdue",
     ),
     (
         "Kiểm tra công tác cải cách hành chính năm 2025 tại các cơ quan, địa phương",
-        "inspection", "SNV", "VPUBND", ["STP", "STC", "SKHCN"], 5, "nominations",
+        "inspection",
+        "SNV",
+        "VPUBND",
+        ["STP", "STC", "SKHCN"],
+        5,
+        "nominations",
     ),
     (
         "Nhân rộng mô hình Bộ phận Một cửa hiện đại của thành phố Tuy Hòa",
-        "initiative", "TUYHOA", "SNV", ["SONGCAU", "DONGHOA", "TUYAN"], -25, "done_late",
+        "initiative",
+        "TUYHOA",
+        "SNV",
+        ["SONGCAU", "DONGHOA", "TUYAN"],
+        -25,
+        "done_late",
     ),
     (
         "Báo cáo kết quả cải cách hành chính quý III năm 2025",
-        "reporting", "VPUBND", "SNV", ["STP", "STC", "SYT", "TUYHOA", "SONHOA"], -3, "overdue",
+        "reporting",
+        "VPUBND",
+        "SNV",
+        ["STP", "STC", "SYT", "TUYHOA", "SONHOA"],
+        -3,
+        "overdue",
     ),
     (
         "Tự chấm điểm Chỉ số CCHC năm 2024 của tỉnh Phú Yên",
-        "province_scoring", "SNV", "VPUBND", ["STP", "STC", "STTTT", "SKHCN"], 3, "returned",
+        "province_scoring",
+        "SNV",
+        "VPUBND",
+        ["STP", "STC", "STTTT", "SKHCN"],
+        3,
+        "returned",
     ),
     (
         "Thẩm định kết quả tự chấm điểm Chỉ số CCHC năm 2024 của sở, ban, ngành và UBND cấp huyện",
-        "agency_scoring", "SNV", "VPUBND", ["STP", "STC", "STTTT", "SKHCN"], 40, "assigned",
+        "agency_scoring",
+        "SNV",
+        "VPUBND",
+        ["STP", "STC", "STTTT", "SKHCN"],
+        40,
+        "assigned",
     ),
     (
         "Lấy ý kiến dự thảo Kế hoạch số hóa hồ sơ, kết quả giải quyết thủ tục hành chính",
-        "digital_gov", "STTTT", "SNV", ["STP", "SXD", "SYT", "PHUHOA"], -2, "silence",
+        "digital_gov",
+        "STTTT",
+        "SNV",
+        ["STP", "SXD", "SYT", "PHUHOA"],
+        -2,
+        "silence",
     ),
 ]
 
@@ -119,18 +169,25 @@ def _scenario(task: Task, scenario: str, contributors: list[str], noivu: User) -
             _contribute(task, code, f"Ý kiến của {Agency.objects.get(code=code).name}: thống nhất.")
         for part in task.participations.filter(role="contribute", status="submitted"):
             services.participation_review(actor=_user(chair), participation=part, accept=True)
-        _contribute(task, chair, "Cơ quan chủ trì đã tổng hợp ý kiến và hoàn thiện dự thảo.",
-                    form="report")
+        _contribute(
+            task, chair, "Cơ quan chủ trì đã tổng hợp ý kiến và hoàn thiện dự thảo.", form="report"
+        )
         if scenario == "returned":
             services.task_review(
-                actor=tracker, task=task, accept=False,
+                actor=tracker,
+                task=task,
+                accept=False,
                 reason="Bảng tổng hợp điểm chưa kèm tài liệu kiểm chứng của tiêu chí 3.2.",
             )
         else:
             services.task_review(actor=tracker, task=task, accept=True)
         return
     if scenario == "in_progress":
-        _contribute(task, contributors[0], "Đề nghị bổ sung giải pháp nâng cao chất lượng dịch vụ công trực tuyến.")
+        _contribute(
+            task,
+            contributors[0],
+            "Đề nghị bổ sung giải pháp nâng cao chất lượng dịch vụ công trực tuyến.",
+        )
         _contribute(task, contributors[1], "Dự thảo góp ý đang hoàn thiện.", submit=False)
         return
     if scenario == "nominations":
@@ -140,10 +197,18 @@ def _scenario(task: Task, scenario: str, contributors: list[str], noivu: User) -
             "Sở Tư pháp cử cán bộ tham gia Đoàn kiểm tra.",
             form="nomination",
             nominations=[
-                {"full_name": "Nguyễn Thị Bích", "position": "Phó Trưởng phòng",
-                 "agency_name": "Sở Tư pháp", "team": "inspection_team"},
-                {"full_name": "Lê Văn Phúc", "position": "Chuyên viên",
-                 "agency_name": "Sở Tư pháp", "team": "inspection_team"},
+                {
+                    "full_name": "Nguyễn Thị Bích",
+                    "position": "Phó Trưởng phòng",
+                    "agency_name": "Sở Tư pháp",
+                    "team": "inspection_team",
+                },
+                {
+                    "full_name": "Lê Văn Phúc",
+                    "position": "Chuyên viên",
+                    "agency_name": "Sở Tư pháp",
+                    "team": "inspection_team",
+                },
             ],
         )
         return
@@ -190,7 +255,5 @@ def seed(*, password: str, stdout) -> None:
                 _age(task, due_in)
         created += 1
     if created:
-        services.task_apply_silence(
-            task=Task.objects.get(title=ITEMS[-1][0]), today=today
-        )
+        services.task_apply_silence(task=Task.objects.get(title=ITEMS[-1][0]), today=today)
     stdout.write(f"Nhiệm vụ phối hợp mẫu: tạo mới {created}.")

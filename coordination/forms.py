@@ -57,9 +57,13 @@ class ParticipantsMixin(forms.Form):
         chair, tracker = data.get("chair"), data.get("tracker")
         contributors = list(data.get("contributors") or [])
         if chair and chair in contributors:
-            self.add_error("contributors", _("Cơ quan chủ trì không được đồng thời là cơ quan phối hợp."))
+            self.add_error(
+                "contributors", _("Cơ quan chủ trì không được đồng thời là cơ quan phối hợp.")
+            )
         if tracker and tracker in contributors:
-            self.add_error("contributors", _("Cơ quan theo dõi không được đồng thời là cơ quan phối hợp."))
+            self.add_error(
+                "contributors", _("Cơ quan theo dõi không được đồng thời là cơ quan phối hợp.")
+            )
         if chair and tracker and chair == tracker:
             self.add_error("tracker", _("Cơ quan chủ trì và cơ quan theo dõi phải khác nhau."))
         return data
@@ -168,9 +172,9 @@ class TaskEditForm(forms.ModelForm):
                     del self.fields[name]
         if "parent" in self.fields:
             self.fields["parent"].queryset = (
-                Task.objects.visible_to(user).exclude(pk=self.instance.pk).exclude(
-                    status__in=[Task.Status.DONE, Task.Status.CANCELLED]
-                )
+                Task.objects.visible_to(user)
+                .exclude(pk=self.instance.pk)
+                .exclude(status__in=[Task.Status.DONE, Task.Status.CANCELLED])
             )
 
 
@@ -207,7 +211,7 @@ class ParticipantsForm(ParticipantsMixin):
 
     def clean(self):
         data = super().clean()
-        for agency, name in self.own_due_fields:
+        for _agency, name in self.own_due_fields:
             value = data.get(name)
             if value and value > self.task.due_date:
                 self.add_error(name, _("Hạn của cơ quan phối hợp không được sau hạn của nhiệm vụ."))
@@ -223,7 +227,10 @@ class ContributionForm(forms.Form):
         help_text=_("Ví dụ: 125/STP-VP"),
     )
     body = forms.CharField(
-        label=_("Nội dung"), widget=forms.Textarea(attrs={"rows": 10}), required=False, max_length=50000
+        label=_("Nội dung"),
+        widget=forms.Textarea(attrs={"rows": 10}),
+        required=False,
+        max_length=50000,
     )
     files = MultipleFileField(label=_("Văn bản, tệp đính kèm"))
 
@@ -238,13 +245,18 @@ NominationFormSet = forms.formset_factory(NominationForm, extra=3, max_num=20, v
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Lý do"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    reason = forms.CharField(
+        label=_("Lý do"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
 
 
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(choices=[("accept", _("Chấp nhận")), ("return", _("Trả lại"))])
     reason = forms.CharField(
-        label=_("Lý do trả lại"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+        label=_("Lý do trả lại"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
     )
 
     def clean(self):
@@ -272,7 +284,11 @@ class TaskFilter(django_filters.FilterSet):
     )
     timeliness = django_filters.ChoiceFilter(
         label=_("Tiến độ"),
-        choices=[("overdue", _("Quá hạn")), ("due_soon", _("Sắp đến hạn")), ("done_late", _("Hoàn thành trễ hạn"))],
+        choices=[
+            ("overdue", _("Quá hạn")),
+            ("due_soon", _("Sắp đến hạn")),
+            ("done_late", _("Hoàn thành trễ hạn")),
+        ],
         method="filter_timeliness",
     )
     ordering = django_filters.OrderingFilter(
@@ -292,7 +308,11 @@ class TaskFilter(django_filters.FilterSet):
     def filter_q(self, qs, name, value):
         from django.db.models import Q
 
-        return qs.filter(Q(title__icontains=value) | Q(legal_basis__icontains=value) | Q(description__icontains=value))
+        return qs.filter(
+            Q(title__icontains=value)
+            | Q(legal_basis__icontains=value)
+            | Q(description__icontains=value)
+        )
 
     def _agency_id(self):
         agency = self.form.cleaned_data.get("agency")
@@ -318,8 +338,9 @@ class TaskFilter(django_filters.FilterSet):
         if value == "overdue":
             return qs.exclude(status__in=["draft", "done", "cancelled"]).filter(due_date__lt=today)
         if value == "due_soon":
-            from coordination.models import DUE_SOON_DAYS
             import datetime as dt
+
+            from coordination.models import DUE_SOON_DAYS
 
             return qs.exclude(status__in=["draft", "done", "cancelled"]).filter(
                 due_date__gte=today, due_date__lte=today + dt.timedelta(days=DUE_SOON_DAYS)
@@ -333,5 +354,7 @@ def clean_nominations(formset) -> list[dict]:
     rows = []
     for f in formset.forms:
         if f.cleaned_data and f.has_changed():
-            rows.append({k: f.cleaned_data[k] for k in ("full_name", "position", "agency_name", "team")})
+            rows.append(
+                {k: f.cleaned_data[k] for k in ("full_name", "position", "agency_name", "team")}
+            )
     return rows

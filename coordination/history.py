@@ -53,11 +53,17 @@ def _entries(records, subject_for, agencies: dict) -> list[Entry]:
                 for name in (f.name for f in r.instance_type._meta.fields):
                     if name in HIDDEN_FIELDS:
                         continue
-                    attr = name + "_id" if r.instance_type._meta.get_field(name).is_relation else name
+                    attr = (
+                        name + "_id" if r.instance_type._meta.get_field(name).is_relation else name
+                    )
                     old, new = getattr(previous, attr, None), getattr(r, attr, None)
                     if old != new:
                         label = str(r.instance_type._meta.get_field(name).verbose_name)
-                        if attr.endswith("_id") and name in {"chair_agency", "tracking_agency", "agency"}:
+                        if attr.endswith("_id") and name in {
+                            "chair_agency",
+                            "tracking_agency",
+                            "agency",
+                        }:
                             old, new = agencies.get(old, old), agencies.get(new, new)
                         changes.append((label, _display(r, name, old), _display(r, name, new)))
                 if not changes and not r.history_change_reason:
@@ -99,7 +105,9 @@ def task_timeline(task: Task) -> list[Entry]:
         )
         + _entries(
             contribution_records,
-            lambda r: f"{_('Nội dung phối hợp')} #{r.version}: {part_agency.get(r.participation_id, '')}",
+            lambda r: (
+                f"{_('Nội dung phối hợp')} #{r.version}: {part_agency.get(r.participation_id, '')}"
+            ),
             agencies,
         )
     )

@@ -400,6 +400,9 @@ class ReminderLog(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.participation}"
+
 
 class Notification(models.Model):
     user = models.ForeignKey(
@@ -415,3 +418,6 @@ class Notification(models.Model):
         verbose_name_plural = _("thông báo")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.message

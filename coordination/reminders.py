@@ -132,9 +132,11 @@ def create_due_occurrences(*, today: dt.date | None = None) -> list[Task]:
 
     today = today or timezone.localdate()
     created = []
-    due = Task.objects.filter(
-        next_occurrence__isnull=True, due_date__lte=today
-    ).exclude(recurrence="").exclude(status__in=[Task.Status.DRAFT, Task.Status.CANCELLED])
+    due = (
+        Task.objects.filter(next_occurrence__isnull=True, due_date__lte=today)
+        .exclude(recurrence="")
+        .exclude(status__in=[Task.Status.DRAFT, Task.Status.CANCELLED])
+    )
     for task in due.select_related("chair_agency", "tracking_agency", "created_by"):
         created.append(services.task_create_next_occurrence(task=task, step=STEP[task.recurrence]))
     return created

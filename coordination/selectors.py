@@ -25,9 +25,7 @@ OPEN_PART = ~Q(status__in=[P.Status.ACCEPTED, P.Status.EXEMPT, P.Status.SUBMITTE
 
 
 def _with_effective_due(qs):
-    return qs.annotate(
-        eff_due=Coalesce("due_date", "task__due_date", output_field=DateField())
-    )
+    return qs.annotate(eff_due=Coalesce("due_date", "task__due_date", output_field=DateField()))
 
 
 def agency_work(user, today: dt.date | None = None) -> dict:
@@ -58,9 +56,7 @@ def agency_work(user, today: dt.date | None = None) -> dict:
         p.contributors = contributors.get(p.task_id, [])
     return {
         "returned": [p for p in open_parts if p.status == P.Status.RETURNED],
-        "overdue": [
-            p for p in open_parts if p.eff_due < today and p.status != P.Status.SUBMITTED
-        ],
+        "overdue": [p for p in open_parts if p.eff_due < today and p.status != P.Status.SUBMITTED],
         "due_soon": [
             p
             for p in open_parts
@@ -71,9 +67,7 @@ def agency_work(user, today: dt.date | None = None) -> dict:
             p for p in parts if p.role == P.Role.TRACK and p.task.status == "under_review"
         ],
         "chaired": [p for p in parts if p.role == P.Role.CHAIR and not p.task.is_closed],
-        "contributing": [
-            p for p in parts if p.role == P.Role.CONTRIBUTE and not p.task.is_closed
-        ],
+        "contributing": [p for p in parts if p.role == P.Role.CONTRIBUTE and not p.task.is_closed],
         "counts": {
             "open": len(open_parts),
             "overdue": sum(1 for p in open_parts if p.eff_due < today),
@@ -132,9 +126,7 @@ def province_overview(
         parts = parts.filter(task__due_date__gte=date_from)
     if date_to:
         parts = parts.filter(task__due_date__lte=date_to)
-    closed = Q(status__in=[P.Status.ACCEPTED, P.Status.EXEMPT]) | Q(
-        task__status=Task.Status.DONE
-    )
+    closed = Q(status__in=[P.Status.ACCEPTED, P.Status.EXEMPT]) | Q(task__status=Task.Status.DONE)
     submitted = Q(status=P.Status.SUBMITTED)
     finished = closed | submitted
     late_done = finished & (
@@ -216,7 +208,7 @@ def contributions_side_by_side(task: Task, contributions: list[Contribution], us
             continue  # another body's unsent draft is theirs alone
         by_part[c.participation_id].append(c)
     columns = []
-    for part_id, items in by_part.items():
+    for items in by_part.values():
         items.sort(key=lambda c: -c.version)
         columns.append(
             {
@@ -226,8 +218,12 @@ def contributions_side_by_side(task: Task, contributions: list[Contribution], us
                 "older": [c for c in items if c.submitted_at is not None][1:],
             }
         )
-    columns.sort(key=lambda col: (col["participation"].role != "chair",
-                                  col["participation"].agency.sort_order))
+    columns.sort(
+        key=lambda col: (
+            col["participation"].role != "chair",
+            col["participation"].agency.sort_order,
+        )
+    )
     return columns
 
 

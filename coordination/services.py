@@ -76,7 +76,7 @@ def _validate_participants(spec: ParticipantSpec, due_date: dt.date) -> None:
     for agency in [spec.chair, spec.tracker, *spec.contributors]:
         if not agency.is_active:
             errors.append(_("Cơ quan %(name)s không còn hoạt động.") % {"name": agency.name})
-    for agency_id, own_due in spec.contributor_due_dates.items():
+    for own_due in spec.contributor_due_dates.values():
         if own_due and own_due > due_date:
             errors.append(
                 _("Hạn của cơ quan phối hợp không được sau hạn của nhiệm vụ (%(date)s).")
@@ -122,7 +122,10 @@ def _apply_participants(task: Task, spec: ParticipantSpec) -> None:
         if agency_id not in wanted or wanted[agency_id][0] != part.role:
             if part.contributions.exists():
                 raise ValidationError(
-                    _("%(name)s đã gửi nội dung cho nhiệm vụ này nên không thể bỏ hoặc đổi vai trò.")
+                    _(
+                        "%(name)s đã gửi nội dung cho nhiệm vụ này "
+                        "nên không thể bỏ hoặc đổi vai trò."
+                    )
                     % {"name": part.agency.name}
                 )
             _revoke(task, part.agency.group, part.role)

@@ -44,7 +44,9 @@ def _errors(request: HttpRequest, exc: ValidationError) -> None:
 
 def _task(request: HttpRequest, pk: int) -> Task:
     return access.get_visible_or_404(
-        Task.objects.select_related("chair_agency", "tracking_agency", "parent"), request.user, pk=pk
+        Task.objects.select_related("chair_agency", "tracking_agency", "parent"),
+        request.user,
+        pk=pk,
     )
 
 
@@ -132,7 +134,10 @@ def task_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Đã tạo nhiệm vụ (dự thảo), hạn %(d)s. Bấm “Giao nhiệm vụ” để gửi cho các cơ quan.")
+                _(
+                    "Đã tạo nhiệm vụ (dự thảo), hạn %(d)s. "
+                    "Bấm “Giao nhiệm vụ” để gửi cho các cơ quan."
+                )
                 % {"d": task.due_date.strftime("%d/%m/%Y")},
             )
             return redirect("task_detail", pk=task.pk)
@@ -169,7 +174,10 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
     actions = access.task_actions(request.user, task)
     access.require(actions["edit"])
     form = TaskEditForm(
-        request.POST or None, instance=task, user=request.user, all_fields=actions["edit_all_fields"]
+        request.POST or None,
+        instance=task,
+        user=request.user,
+        all_fields=actions["edit_all_fields"],
     )
     conflict = None
     if request.method == "POST" and form.is_valid():
@@ -271,7 +279,9 @@ def task_review(request: HttpRequest, pk: int) -> HttpResponse:
         lambda task: services.task_review(
             actor=request.user, task=task, accept=accept, reason=form.cleaned_data["reason"]
         ),
-        _("Đã chấp nhận kết quả, nhiệm vụ hoàn thành.") if accept else _("Đã trả lại cơ quan chủ trì."),
+        _("Đã chấp nhận kết quả, nhiệm vụ hoàn thành.")
+        if accept
+        else _("Đã trả lại cơ quan chủ trì."),
     )
 
 
@@ -295,9 +305,15 @@ def contribution_new(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task(request, pk)
     actions = access.task_actions(request.user, task)
     access.require(actions["draft"])
-    part = get_object_or_404(task.participations.exclude(role="track"), agency_id=request.user.agency_id)
+    part = get_object_or_404(
+        task.participations.exclude(role="track"), agency_id=request.user.agency_id
+    )
     draft = part.contributions.filter(submitted_at__isnull=True).first()
-    initial = {"form": draft.form, "body": draft.body, "document_number": draft.document_number} if draft else {}
+    initial = (
+        {"form": draft.form, "body": draft.body, "document_number": draft.document_number}
+        if draft
+        else {}
+    )
     form = ContributionForm(request.POST or None, request.FILES or None, initial=initial)
     formset = NominationFormSet(request.POST or None, prefix="nom")
     can_submit = actions["consolidate"] if part.role == "chair" else actions["contribute"]
@@ -323,9 +339,11 @@ def contribution_new(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Đã gửi.") if submit else _("Đã lưu dự thảo."))
             return redirect("task_detail", pk=task.pk)
-    columns = selectors.contributions_side_by_side(
-        task, selectors.task_contributions(task), request.user
-    ) if part.role == "chair" else []
+    columns = (
+        selectors.contributions_side_by_side(task, selectors.task_contributions(task), request.user)
+        if part.role == "chair"
+        else []
+    )
     return render(
         request,
         "coordination/contribution_form.html",
@@ -356,7 +374,10 @@ def participation_review(request: HttpRequest, pk: int, part_pk: int) -> HttpRes
         request,
         pk,
         lambda t: services.participation_review(
-            actor=request.user, participation=part, accept=accept, reason=form.cleaned_data["reason"]
+            actor=request.user,
+            participation=part,
+            accept=accept,
+            reason=form.cleaned_data["reason"],
         ),
         _("Đã chấp nhận nội dung của %(a)s.") % {"a": part.agency.name}
         if accept
@@ -373,7 +394,9 @@ def participation_exempt(request: HttpRequest, pk: int, part_pk: int) -> HttpRes
     return _post_action(
         request,
         pk,
-        lambda t: services.participation_exempt(actor=request.user, participation=part, reason=reason),
+        lambda t: services.participation_exempt(
+            actor=request.user, participation=part, reason=reason
+        ),
         _("Đã miễn thực hiện cho %(a)s.") % {"a": part.agency.name},
     )
 

@@ -26,21 +26,30 @@ def _media_root(tmp_path, settings):
 @pytest.fixture
 def noivu(db):
     return UserFactory(
-        username="t_noivu", agency=agency("SNV"), roles=[roles.NOIVU_OFFICER], full_name="Trần Thị Lan"
+        username="t_noivu",
+        agency=agency("SNV"),
+        roles=[roles.NOIVU_OFFICER],
+        full_name="Trần Thị Lan",
     )
 
 
 @pytest.fixture
 def leader(db):
     return UserFactory(
-        username="t_lanhdao", agency=agency("VPUBND"), roles=[roles.LEADERSHIP], full_name="Nguyễn Văn Hùng"
+        username="t_lanhdao",
+        agency=agency("VPUBND"),
+        roles=[roles.LEADERSHIP],
+        full_name="Nguyễn Văn Hùng",
     )
 
 
 @pytest.fixture
 def council(db):
     return UserFactory(
-        username="t_hoidong", agency=agency("SNV"), roles=[roles.COUNCIL_MEMBER], full_name="Lê Thị Thu"
+        username="t_hoidong",
+        agency=agency("SNV"),
+        roles=[roles.COUNCIL_MEMBER],
+        full_name="Lê Thị Thu",
     )
 
 

@@ -1,3 +1,4 @@
+import io
 import os
 import subprocess
 import sys
@@ -79,7 +80,9 @@ def test_roles_are_created_idempotently_with_permissions():
         assert Group.objects.filter(name=roles.group_name(role)).count() == 1
     officer = roles.role_group(roles.NOIVU_OFFICER)
     assert officer.permissions.filter(codename="add_task").exists()
-    assert not roles.role_group(roles.FOCAL_OFFICER).permissions.filter(codename="view_task").exists()
+    assert (
+        not roles.role_group(roles.FOCAL_OFFICER).permissions.filter(codename="view_task").exists()
+    )
 
 
 @pytest.mark.django_db
@@ -139,12 +142,12 @@ def test_directory_pages_for_every_role(cast, who):
 
 @pytest.mark.django_db
 def test_seed_demo_is_idempotent(settings):
-    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    call_command("seed_demo", stdout=io.StringIO())
     counts = (User.objects.count(), Agency.objects.count())
     from coordination.models import Contribution, Task
 
     tasks = (Task.objects.count(), Contribution.objects.count())
-    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    call_command("seed_demo", stdout=io.StringIO())
     assert (User.objects.count(), Agency.objects.count()) == counts
     assert (Task.objects.count(), Contribution.objects.count()) == tasks
     for username in ["admin", "noivu", "lanhdao", "hoidong", "stp", "tuyhoa", "syt"]:
@@ -158,7 +161,13 @@ def _settings_process(env_overrides):
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
     env.update(env_overrides)
     return subprocess.run(
-        [sys.executable, "-c", "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE','phuyen_cchc.settings'); django.setup()"],
+        [
+            sys.executable,
+            "-c",
+            "import django, os; "
+            "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'phuyen_cchc.settings'); "
+            "django.setup()",
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -174,7 +183,11 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 def test_production_starts_with_real_secret_and_hosts():
     result = _settings_process(
-        {"DEBUG": "0", "SECRET_KEY": "x" * 64 + "-real-secret", "ALLOWED_HOSTS": "cchc.example.gov.vn"}
+        {
+            "DEBUG": "0",
+            "SECRET_KEY": "x" * 64 + "-real-secret",
+            "ALLOWED_HOSTS": "cchc.example.gov.vn",
+        }
     )
     assert result.returncode == 0, result.stderr
 

@@ -9,7 +9,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from coordination import services
-from coordination.models import Attachment, Contribution, Notification, Participation, ReminderLog, Task
+from coordination.models import (
+    Attachment,
+    Contribution,
+    Notification,
+    Participation,
+    ReminderLog,
+    Task,
+)
 from tests.conftest import CAST
 from tests.coordination_factories import make_task
 
@@ -43,9 +50,21 @@ MATRIX = [
     ("task_detail", "task", "get", None, VISIBLE_ONLY),
     ("task_history", "task", "get", None, VISIBLE_ONLY),
     ("attachment_download", "attachment", "get", None, VISIBLE_ONLY),
-    ("task_edit", "task", "get", None, expect(403, noivu=200, chair_focal=200, unrelated_focal=404)),
+    (
+        "task_edit",
+        "task",
+        "get",
+        None,
+        expect(403, noivu=200, chair_focal=200, unrelated_focal=404),
+    ),
     ("task_participants", "task", "get", None, expect(403, noivu=200, unrelated_focal=404)),
-    ("contribution_new", "task", "get", None, expect(403, chair_focal=200, contrib_focal=200, unrelated_focal=404)),
+    (
+        "contribution_new",
+        "task",
+        "get",
+        None,
+        expect(403, chair_focal=200, contrib_focal=200, unrelated_focal=404),
+    ),
     ("notification_list", None, "get", None, ALL_OK),
     ("notification_read_all", None, "post", {}, expect(302)),
     (
@@ -94,7 +113,13 @@ MATRIX = [
         "contribution_new",
         "task",
         "post",
-        {"form": "comment", "body": "Ý kiến", "submit": "1", "nom-TOTAL_FORMS": "0", "nom-INITIAL_FORMS": "0"},
+        {
+            "form": "comment",
+            "body": "Ý kiến",
+            "submit": "1",
+            "nom-TOTAL_FORMS": "0",
+            "nom-INITIAL_FORMS": "0",
+        },
         # STC has already sent its part: the form answers with a message, nothing saved.
         expect(403, chair_focal=302, contrib_focal=200, unrelated_focal=404),
     ),
@@ -105,7 +130,13 @@ MATRIX = [
         {"description": "Sửa mô tả", "legal_basis": "QĐ 1242", "version": "current"},
         expect(403, noivu=200, chair_focal=302, unrelated_focal=404),
     ),
-    ("task_participants", "task", "post", {"chair": "", "tracker": ""}, expect(403, noivu=200, unrelated_focal=404)),
+    (
+        "task_participants",
+        "task",
+        "post",
+        {"chair": "", "tracker": ""},
+        expect(403, noivu=200, unrelated_focal=404),
+    ),
     ("task_create", None, "post", {"title": ""}, expect(403, noivu=200)),
 ]
 
@@ -120,11 +151,23 @@ def world(noivu, leader, council, chair_focal, tracker_focal, contrib_focal, unr
     services.attachment_add(
         actor=noivu, task=task, upload=SimpleUploadedFile("du-thao.pdf", PDF, "application/pdf")
     )
-    services.contribution_save(actor=contrib_focal, task=task, form="comment", body="Ý kiến", submit=True)
+    services.contribution_save(
+        actor=contrib_focal, task=task, form="comment", body="Ý kiến", submit=True
+    )
     review = make_task(actor=noivu, contributors=(), title="Chờ xem xét")
-    services.contribution_save(actor=chair_focal, task=review, form="report", body="Kết quả", submit=True)
+    services.contribution_save(
+        actor=chair_focal, task=review, form="report", body="Kết quả", submit=True
+    )
     draft = make_task(actor=noivu, assign=False, title="Dự thảo")
-    for user in [noivu, leader, council, chair_focal, tracker_focal, contrib_focal, unrelated_focal]:
+    for user in [
+        noivu,
+        leader,
+        council,
+        chair_focal,
+        tracker_focal,
+        contrib_focal,
+        unrelated_focal,
+    ]:
         Notification.objects.create(user=user, message="Thông báo")
     return {
         "task": (task.pk,),
@@ -193,7 +236,10 @@ def test_another_bodys_draft_files_stay_with_that_body(noivu, chair_focal, contr
         files=[SimpleUploadedFile("nhap.pdf", PDF, "application/pdf")],
     )
     attachment = Attachment.objects.get()
-    assert cast("chair_focal").get(reverse("attachment_download", args=[attachment.pk])).status_code == 404
+    assert (
+        cast("chair_focal").get(reverse("attachment_download", args=[attachment.pk])).status_code
+        == 404
+    )
     response = cast("contrib_focal").get(reverse("attachment_download", args=[attachment.pk]))
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")

@@ -42,9 +42,13 @@ def create_payload(**overrides):
 
 
 @pytest.mark.django_db
-def test_the_whole_workflow_through_the_pages(noivu, chair_focal, contrib_focal, district_focal, unrelated_focal):
+def test_the_whole_workflow_through_the_pages(
+    noivu, chair_focal, contrib_focal, district_focal, unrelated_focal
+):
     officer = login(noivu)
-    response = officer.post(reverse("task_create"), {**create_payload(), "files": pdf("du-thao.pdf")})
+    response = officer.post(
+        reverse("task_create"), {**create_payload(), "files": pdf("du-thao.pdf")}
+    )
     assert response.status_code == 302
     task = Task.objects.get()
     assert task.status == "draft" and task.attachments.count() == 1
@@ -57,8 +61,14 @@ def test_the_whole_workflow_through_the_pages(noivu, chair_focal, contrib_focal,
     stc = login(contrib_focal)
     response = stc.post(
         reverse("contribution_new", args=[task.pk]),
-        {"form": "comment", "body": "Sở Tài chính thống nhất.", "submit": "1", "files": pdf(),
-         "nom-TOTAL_FORMS": "0", "nom-INITIAL_FORMS": "0"},
+        {
+            "form": "comment",
+            "body": "Sở Tài chính thống nhất.",
+            "submit": "1",
+            "files": pdf(),
+            "nom-TOTAL_FORMS": "0",
+            "nom-INITIAL_FORMS": "0",
+        },
     )
     assert response.status_code == 302
     stc_part = task.participations.get(agency__code="STC")
@@ -67,13 +77,21 @@ def test_the_whole_workflow_through_the_pages(noivu, chair_focal, contrib_focal,
     stp = login(chair_focal)
     page = stp.get(reverse("contribution_new", args=[task.pk])).content.decode()
     assert "Sở Tài chính thống nhất." in page  # side by side for the chair
-    stp.post(reverse("participation_review", args=[task.pk, stc_part.pk]), {"decision": "return", "reason": "Bổ sung số liệu"})
+    stp.post(
+        reverse("participation_review", args=[task.pk, stc_part.pk]),
+        {"decision": "return", "reason": "Bổ sung số liệu"},
+    )
     stc_part.refresh_from_db()
     assert stc_part.status == "returned"
     stc.post(
         reverse("contribution_new", args=[task.pk]),
-        {"form": "comment", "body": "Bản sửa: thống nhất, bổ sung số liệu.", "submit": "1",
-         "nom-TOTAL_FORMS": "0", "nom-INITIAL_FORMS": "0"},
+        {
+            "form": "comment",
+            "body": "Bản sửa: thống nhất, bổ sung số liệu.",
+            "submit": "1",
+            "nom-TOTAL_FORMS": "0",
+            "nom-INITIAL_FORMS": "0",
+        },
     )
     versions = list(Contribution.objects.filter(participation=stc_part).order_by("version"))
     assert [c.version for c in versions] == [1, 2]
@@ -81,7 +99,13 @@ def test_the_whole_workflow_through_the_pages(noivu, chair_focal, contrib_focal,
     stp.post(reverse("participation_review", args=[task.pk, stc_part.pk]), {"decision": "accept"})
     stp.post(
         reverse("contribution_new", args=[task.pk]),
-        {"form": "report", "body": "Tổng hợp ý kiến.", "submit": "1", "nom-TOTAL_FORMS": "0", "nom-INITIAL_FORMS": "0"},
+        {
+            "form": "report",
+            "body": "Tổng hợp ý kiến.",
+            "submit": "1",
+            "nom-TOTAL_FORMS": "0",
+            "nom-INITIAL_FORMS": "0",
+        },
     )
     task.refresh_from_db()
     assert task.status == "under_review"
@@ -94,7 +118,10 @@ def test_the_whole_workflow_through_the_pages(noivu, chair_focal, contrib_focal,
     syt = login(unrelated_focal)
     assert syt.get(reverse("task_detail", args=[task.pk])).status_code == 404
     assert syt.get(reverse("task_history", args=[task.pk])).status_code == 404
-    assert syt.get(reverse("attachment_download", args=[task.attachments.first().pk])).status_code == 404
+    assert (
+        syt.get(reverse("attachment_download", args=[task.attachments.first().pk])).status_code
+        == 404
+    )
 
     history = officer.get(reverse("task_history", args=[task.pk])).content.decode()
     for text in ["Tạo nhiệm vụ", "Giao nhiệm vụ", "Trả lại: Bổ sung số liệu", "Chấp nhận kết quả"]:
@@ -113,7 +140,9 @@ def test_working_days_skip_weekends_and_tet():
 def test_deadline_as_working_days_becomes_a_date(noivu):
     response = login(noivu).post(
         reverse("task_create"),
-        create_payload(due_mode="working_days", due_date="", due_working_days="15", contributor_due_date=""),
+        create_payload(
+            due_mode="working_days", due_date="", due_working_days="15", contributor_due_date=""
+        ),
     )
     assert response.status_code == 302
     from django.utils import timezone
@@ -145,8 +174,14 @@ def test_bad_input_is_refused_with_a_message_and_nothing_saved(noivu, overrides,
 @pytest.mark.parametrize(
     "upload,message",
     [
-        (SimpleUploadedFile("virus.pdf", b"MZ\x90\x00 executable", "application/pdf"), "không đúng với loại PDF"),
-        (SimpleUploadedFile("script.exe", b"MZ\x90\x00", "application/octet-stream"), "không được chấp nhận"),
+        (
+            SimpleUploadedFile("virus.pdf", b"MZ\x90\x00 executable", "application/pdf"),
+            "không đúng với loại PDF",
+        ),
+        (
+            SimpleUploadedFile("script.exe", b"MZ\x90\x00", "application/octet-stream"),
+            "không được chấp nhận",
+        ),
     ],
 )
 def test_forbidden_files_are_refused(noivu, upload, message):
@@ -167,7 +202,15 @@ def test_oversized_file_is_refused(noivu, settings):
 def test_stale_edit_does_not_overwrite_a_newer_one(noivu):
     task = make_task(actor=noivu)
     client = login(noivu)
-    form = {"title": "Bản A", "category": "plan", "legal_basis": "", "description": "", "due_date": in_days(30).isoformat(), "recurrence": "", "version": task.version}
+    form = {
+        "title": "Bản A",
+        "category": "plan",
+        "legal_basis": "",
+        "description": "",
+        "due_date": in_days(30).isoformat(),
+        "recurrence": "",
+        "version": task.version,
+    }
     assert client.post(reverse("task_edit", args=[task.pk]), form).status_code == 302
     response = client.post(reverse("task_edit", args=[task.pk]), {**form, "title": "Bản B"})
     assert response.status_code == 200
@@ -183,7 +226,11 @@ def test_changing_participants_grants_and_revokes_at_once(noivu, contrib_focal, 
     assert syt.get(reverse("task_detail", args=[task.pk])).status_code == 404
     login(noivu).post(
         reverse("task_participants", args=[task.pk]),
-        {"chair": agency("STP").pk, "tracker": agency("SNV").pk, "contributors": [agency("SYT").pk]},
+        {
+            "chair": agency("STP").pk,
+            "tracker": agency("SNV").pk,
+            "contributors": [agency("SYT").pk],
+        },
     )
     assert syt.get(reverse("task_detail", args=[task.pk])).status_code == 200
     assert stc.get(reverse("task_detail", args=[task.pk])).status_code == 404
@@ -206,7 +253,9 @@ def test_check_permissions_reports_and_repairs(noivu):
     from coordination.models import TaskGroupObjectPermission
 
     task = make_task(actor=noivu)
-    TaskGroupObjectPermission.objects.filter(content_object=task, group__agency__code="STC").delete()
+    TaskGroupObjectPermission.objects.filter(
+        content_object=task, group__agency__code="STC"
+    ).delete()
     out = BytesIO_text()
     call_command("check_permissions", stdout=out)
     assert "THIẾU" in out.text
@@ -220,7 +269,9 @@ def test_check_permissions_reports_and_repairs(noivu):
 def test_lateness_at_acceptance_is_kept(noivu, chair_focal):
     task = make_task(actor=noivu, contributors=())
     Task.objects.filter(pk=task.pk).update(due_date=in_days(-2))
-    services.contribution_save(actor=chair_focal, task=task, form="report", body="Xong.", submit=True)
+    services.contribution_save(
+        actor=chair_focal, task=task, form="report", body="Xong.", submit=True
+    )
     task = services.task_review(actor=noivu, task=task, accept=True)
     assert task.completed_late and task.timeliness() == "done_late"
 
@@ -241,9 +292,13 @@ def test_only_allowed_transitions(noivu, chair_focal, contrib_focal, leader):
 @pytest.mark.django_db
 def test_staff_may_draft_but_only_the_focal_officer_submits(noivu, chair_staff):
     task = make_task(actor=noivu, contributors=())
-    services.contribution_save(actor=chair_staff, task=task, form="report", body="Dự thảo", submit=False)
+    services.contribution_save(
+        actor=chair_staff, task=task, form="report", body="Dự thảo", submit=False
+    )
     with pytest.raises(PermissionDenied):
-        services.contribution_save(actor=chair_staff, task=task, form="report", body="Gửi", submit=True)
+        services.contribution_save(
+            actor=chair_staff, task=task, form="report", body="Gửi", submit=True
+        )
     assert Participation.objects.get(task=task, role="chair").status == "in_progress"
 
 
@@ -252,9 +307,17 @@ def test_nomination_of_officials(noivu, contrib_focal):
     task = make_task(actor=noivu)
     response = login(contrib_focal).post(
         reverse("contribution_new", args=[task.pk]),
-        {"form": "nomination", "body": "", "submit": "1", "nom-TOTAL_FORMS": "1", "nom-INITIAL_FORMS": "0",
-         "nom-0-full_name": "Nguyễn Thị Bích", "nom-0-position": "Phó Trưởng phòng",
-         "nom-0-agency_name": "Sở Tài chính", "nom-0-team": "inspection_team"},
+        {
+            "form": "nomination",
+            "body": "",
+            "submit": "1",
+            "nom-TOTAL_FORMS": "1",
+            "nom-INITIAL_FORMS": "0",
+            "nom-0-full_name": "Nguyễn Thị Bích",
+            "nom-0-position": "Phó Trưởng phòng",
+            "nom-0-agency_name": "Sở Tài chính",
+            "nom-0-team": "inspection_team",
+        },
     )
     assert response.status_code == 302
     assert Contribution.objects.get().nominations.get().full_name == "Nguyễn Thị Bích"
@@ -266,7 +329,9 @@ def test_reminders_go_once_before_on_and_after_the_deadline(noivu, contrib_focal
     today = in_days(0)
     assert reminders.send_due_reminders(today=today)["sent"] == 3  # chair and two contributors
     assert reminders.send_due_reminders(today=today)["sent"] == 0
-    assert reminders.send_due_reminders(today=in_days(2))["sent"] == 3  # due day: chair + 2 contributors
+    assert (
+        reminders.send_due_reminders(today=in_days(2))["sent"] == 3
+    )  # due day: chair + 2 contributors
     assert reminders.send_due_reminders(today=in_days(3))["sent"] == 3
     assert reminders.send_due_reminders(today=in_days(3))["sent"] == 0
     assert ReminderLog.objects.filter(participation__task=task, kind="overdue").count() == 3
@@ -281,7 +346,10 @@ def test_reminder_not_recorded_when_mail_server_is_down(noivu, contrib_focal, mo
 
     monkeypatch.setattr("coordination.notify.send_mail", down)
     counts = reminders.send_due_reminders(today=in_days(0))
-    assert counts["failed"] >= 1 and not ReminderLog.objects.filter(participation__agency__code="STC").exists()
+    assert (
+        counts["failed"] >= 1
+        and not ReminderLog.objects.filter(participation__agency__code="STC").exists()
+    )
     monkeypatch.undo()
     assert reminders.send_due_reminders(today=in_days(0))["sent"] >= 1
 
@@ -326,20 +394,24 @@ def test_send_reminders_command_runs_twice_without_duplicates(noivu):
 
 @pytest.mark.django_db
 def test_excel_export_matches_the_filtered_list_and_neutralises_formulas(noivu):
-    make_task(actor=noivu, title="=HYPERLINK(\"http://x\")", category="plan")
+    make_task(actor=noivu, title='=HYPERLINK("http://x")', category="plan")
     make_task(actor=noivu, title="Kiểm tra CCHC", category="inspection")
     response = login(noivu).get(reverse("task_export") + "?category=plan")
     sheet = load_workbook(BytesIO(response.content)).active
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 1
-    assert rows[0][1] == "'=HYPERLINK(\"http://x\")"
+    assert rows[0][1] == '\'=HYPERLINK("http://x")'
 
 
 @pytest.mark.django_db
 def test_list_filters_by_body_and_role(noivu, chair_focal):
     make_task(actor=noivu, title="A", chair="STP")
     make_task(actor=noivu, title="B", chair="STC", contributors=("STP",))
-    html = login(noivu).get(reverse("task_list"), {"agency": agency("STC").pk, "role": "chair"}).content.decode()
+    html = (
+        login(noivu)
+        .get(reverse("task_list"), {"agency": agency("STC").pk, "role": "chair"})
+        .content.decode()
+    )
     assert ">B<" in html and ">A<" not in html
     html = login(chair_focal).get(reverse("task_list"), {"role": "contribute"}).content.decode()
     assert ">B<" in html and ">A<" not in html
@@ -358,6 +430,10 @@ def test_history_written_for_each_transition(noivu, chair_focal):
     services.contribution_save(actor=chair_focal, task=task, form="report", body="x", submit=True)
     services.task_review(actor=noivu, task=task, accept=False, reason="Thiếu số liệu")
     reasons = list(Task.history.filter(id=task.pk).values_list("history_change_reason", flat=True))
-    assert "Tạo nhiệm vụ" in reasons and "Giao nhiệm vụ" in reasons and "Trả lại: Thiếu số liệu" in reasons
+    assert (
+        "Tạo nhiệm vụ" in reasons
+        and "Giao nhiệm vụ" in reasons
+        and "Trả lại: Thiếu số liệu" in reasons
+    )
     users = set(Task.history.filter(id=task.pk).values_list("history_user__username", flat=True))
     assert users <= {noivu.username, chair_focal.username, None}

@@ -21,7 +21,11 @@ def _url_names(patterns, namespace=None):
 def _covered() -> set[str]:
     covered: set[str] = set()
     for module in pkgutil.iter_modules(tests.__path__):
-        if module.name.startswith("test_") and module.name.endswith("_permissions") and module.name != __name__.rsplit(".", 1)[-1]:
+        if (
+            module.name.startswith("test_")
+            and module.name.endswith("_permissions")
+            and module.name != __name__.rsplit(".", 1)[-1]
+        ):
             covered |= set(importlib.import_module(f"tests.{module.name}").COVERED_URL_NAMES)
     return covered
 

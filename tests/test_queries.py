@@ -41,7 +41,9 @@ def grow(noivu, contrib_focal, n):
         ("chair_focal", "notification_list"),
     ],
 )
-def test_list_and_dashboard_queries_do_not_grow_with_rows(request, noivu, contrib_focal, who, url_name):
+def test_list_and_dashboard_queries_do_not_grow_with_rows(
+    request, noivu, contrib_focal, who, url_name
+):
     user = request.getfixturevalue(who)
     client = login(user)
     grow(noivu, contrib_focal, 2)
@@ -56,12 +58,18 @@ def test_list_and_dashboard_queries_do_not_grow_with_rows(request, noivu, contri
 @pytest.mark.parametrize("url_name", ["task_detail", "task_history"])
 def test_item_pages_do_not_grow_with_contributions(noivu, contrib_focal, chair_focal, url_name):
     task = make_task(actor=noivu, contributors=("STC",))
-    services.contribution_save(actor=contrib_focal, task=task, form="comment", body="1", submit=True)
+    services.contribution_save(
+        actor=contrib_focal, task=task, form="comment", body="1", submit=True
+    )
     client = login(chair_focal)
     few = count(client, reverse(url_name, args=[task.pk]))
     part = task.participations.get(agency__code="STC")
     for i in range(5):
-        services.participation_review(actor=chair_focal, participation=part, accept=False, reason="Sửa")
-        services.contribution_save(actor=contrib_focal, task=task, form="comment", body=str(i), submit=True)
+        services.participation_review(
+            actor=chair_focal, participation=part, accept=False, reason="Sửa"
+        )
+        services.contribution_save(
+            actor=contrib_focal, task=task, form="comment", body=str(i), submit=True
+        )
     many = count(client, reverse(url_name, args=[task.pk]))
     assert few == many and many <= BUDGET
