@@ -1,0 +1,257 @@
+"""Forms for scoring pages. Choices are restricted to what the user may pick."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Agency, User
+from agencies.roles import COUNCIL_MEMBER, NOIVU_OFFICER, group_name
+from scoring.importing import parse_decimal
+from scoring.models import Assessment, CriteriaSet, Criterion, Score, ScoringPeriod, Target
+from scoring.services import ScoreEntry
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class CriteriaImportForm(forms.Form):
+    file = forms.FileField(label=_("Tệp tiêu chí (.xlsx hoặc .csv)"), required=False)
+    year = forms.IntegerField(label=_("Năm đánh giá"), min_value=2000, max_value=2100)
+    target = forms.ChoiceField(label=_("Đối tượng"), choices=Target.choices)
+    title = forms.CharField(label=_("Tên bộ tiêu chí"), max_length=300)
+    total_points = forms.DecimalField(
+        label=_("Tổng điểm tối đa"), max_digits=6, decimal_places=2, initial=Decimal("100")
+    )
+    is_illustrative = forms.BooleanField(label=_("Bộ tiêu chí minh họa"), required=False)
+    source_note = forms.CharField(label=_("Nguồn (số quyết định)"), max_length=500, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].initial = timezone.localdate().year
+
+
+class CopyForm(forms.Form):
+    year = forms.IntegerField(label=_("Sao chép sang năm"), min_value=2000, max_value=2100)
+
+
+def _bands_field_default() -> str:
+    from scoring.models import DEFAULT_BANDS
+
+    return json.dumps(DEFAULT_BANDS, ensure_ascii=False)
+
+
+class PeriodForm(forms.Form):
+    year = forms.IntegerField(label=_("Năm đánh giá"), min_value=2000, max_value=2100)
+    title = forms.CharField(label=_("Tên đợt chấm điểm"), max_length=300)
+    department_set = forms.ModelChoiceField(
+        label=_("Bộ tiêu chí sở, ban, ngành"), queryset=CriteriaSet.objects.none(), required=False
+    )
+    district_set = forms.ModelChoiceField(
+        label=_("Bộ tiêu chí UBND cấp huyện"), queryset=CriteriaSet.objects.none(), required=False
+    )
+    province_set = forms.ModelChoiceField(
+        label=_("Bộ tiêu chí tự chấm điểm của tỉnh"),
+        queryset=CriteriaSet.objects.none(),
+        required=False,
+        help_text=_(
+            "Nếu chọn: mở nhiệm vụ phối hợp “Tự chấm điểm Chỉ số CCHC của tỉnh”, mỗi sở "
+            "chấm lĩnh vực mình phụ trách, Sở Nội vụ tổng hợp."
+        ),
+    )
+    agencies = forms.ModelMultipleChoiceField(
+        label=_("Cơ quan được đánh giá"), queryset=Agency.objects.none()
+    )
+    council_chair = forms.ModelChoiceField(
+        label=_("Chủ tịch Hội đồng (chốt kết quả)"), queryset=User.objects.none(), required=False
+    )
+    publication_date = forms.DateField(
+        label=_("Ngày công bố dự kiến"), required=False, widget=DATE_WIDGET
+    )
+    bands = forms.CharField(
+        label=_("Xếp loại (JSON)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_('Ví dụ: [{"label": "Tốt", "min": 90}, {"label": "Khá", "min": 80}]'),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        published = CriteriaSet.objects.filter(status=CriteriaSet.Status.PUBLISHED)
+        self.fields["department_set"].queryset = published.filter(target=Target.DEPARTMENT)
+        self.fields["district_set"].queryset = published.filter(target=Target.DISTRICT)
+        self.fields["province_set"].queryset = published.filter(target=Target.PROVINCE)
+        scored = Agency.objects.active().exclude(kind=Agency.Kind.OTHER)
+        self.fields["agencies"].queryset = scored
+        self.fields["agencies"].initial = list(
+            scored.filter(kind__in=[Agency.Kind.DEPARTMENT, Agency.Kind.DISTRICT])
+        )
+        self.fields["council_chair"].queryset = User.objects.filter(
+            groups__name__in=[group_name(COUNCIL_MEMBER), group_name(NOIVU_OFFICER)]
+        ).distinct()
+        self.fields["bands"].initial = _bands_field_default()
+        self.fields["year"].initial = timezone.localdate().year
+        for step, label in (
+            ("self", _("Tự đánh giá")),
+            ("appraisal", _("Thẩm định")),
+            ("explanation", _("Giải trình")),
+            ("second", _("Thẩm định lại")),
+            ("appeal", _("Kiến nghị")),
+        ):
+            self.fields[f"{step}_from"] = forms.DateField(
+                label=_("%(step)s từ ngày") % {"step": label}, widget=DATE_WIDGET
+            )
+            self.fields[f"{step}_to"] = forms.DateField(
+                label=_("%(step)s đến ngày") % {"step": label}, widget=DATE_WIDGET
+            )
+
+    def clean_bands(self) -> list[dict]:
+        try:
+            bands = json.loads(self.cleaned_data["bands"])
+            assert isinstance(bands, list) and bands
+            return [{"label": str(b["label"]), "min": float(b["min"])} for b in bands]
+        except (ValueError, AssertionError, KeyError, TypeError) as exc:
+            raise forms.ValidationError(
+                _('Xếp loại phải là danh sách dạng [{"label": "A", "min": 90}, ...].')
+            ) from exc
+
+    def windows(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k.endswith(("_from", "_to"))}
+
+
+class PeriodEditForm(PeriodForm):
+    """What may change once a period is open: title, windows, bands, chair, publication."""
+
+    FIXED = ("year", "department_set", "district_set", "province_set", "agencies")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.FIXED:
+            del self.fields[name]
+
+    @classmethod
+    def initial_for(cls, period: ScoringPeriod) -> dict:
+        initial = {
+            "title": period.title,
+            "publication_date": period.publication_date,
+            "bands": json.dumps(period.bands, ensure_ascii=False),
+            "council_chair": period.council_chair_id,
+        }
+        for step in ScoringPeriod.STEPS:
+            initial[f"{step}_from"], initial[f"{step}_to"] = period.window(step)
+        return initial
+
+
+class AssignmentForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Người thẩm định"), queryset=User.objects.none())
+    assessment = forms.ModelChoiceField(
+        label=_("Bản đánh giá"), queryset=Assessment.objects.none(), required=False
+    )
+    area = forms.ModelChoiceField(
+        label=_("Lĩnh vực"), queryset=Criterion.objects.none(), required=False
+    )
+
+    def __init__(self, *args, period: ScoringPeriod, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = User.objects.filter(
+            groups__name__in=[group_name(COUNCIL_MEMBER), group_name(NOIVU_OFFICER)]
+        ).distinct()
+        self.fields["assessment"].queryset = period.assessments.select_related("agency")
+        self.fields["area"].queryset = Criterion.objects.filter(
+            criteria_set_id__in=[
+                period.department_set_id,
+                period.district_set_id,
+                period.province_set_id,
+            ],
+            depth=1,
+        ).select_related("criteria_set")
+        self.fields["assessment"].label_from_instance = lambda a: a.agency.name
+        self.fields["area"].label_from_instance = lambda c: (
+            f"{c.criteria_set.get_target_display()} – {c.code}. {c.title}"
+        )
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(label=_("Tệp tài liệu"))
+    document_number = forms.CharField(
+        label=_("Số, ký hiệu văn bản"), max_length=100, required=False
+    )
+    document_date = forms.DateField(label=_("Ngày văn bản"), required=False, widget=DATE_WIDGET)
+    section = forms.CharField(label=_("Phần, trang chứng minh"), max_length=200, required=False)
+    scores = forms.ModelMultipleChoiceField(
+        label=_("Tài liệu chứng minh cho tiêu chí"), queryset=Score.objects.none()
+    )
+
+    def __init__(self, *args, assessment: Assessment, area_ids=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        scores = assessment.scores.filter(not_applicable=False).select_related("criterion")
+        if area_ids is not None:  # a body answering for some areas of the province's set
+            scores = scores.filter(
+                Q(criterion_id__in=area_ids)
+                | Q(criterion__parent_id__in=area_ids)
+                | Q(criterion__parent__parent_id__in=area_ids)
+            )
+        self.fields["scores"].queryset = scores
+        self.fields["scores"].label_from_instance = lambda s: (
+            f"{s.criterion.code}. {s.criterion.title}"
+        )
+
+
+class AppealForm(forms.Form):
+    score = forms.ModelChoiceField(label=_("Tiêu chí kiến nghị"), queryset=Score.objects.none())
+    reason = forms.CharField(
+        label=_("Lý do kiến nghị"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+    evidence = forms.ModelChoiceField(
+        label=_("Tài liệu kèm theo"), queryset=Score.objects.none(), required=False
+    )
+
+    def __init__(self, *args, assessment: Assessment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["score"].queryset = assessment.scores.filter(
+            not_applicable=False
+        ).select_related("criterion")
+        self.fields["score"].label_from_instance = lambda s: (
+            f"{s.criterion.code}. {s.criterion.title}"
+        )
+        self.fields["evidence"].queryset = assessment.evidence.all()
+
+
+class AppealDecideForm(forms.Form):
+    accept = forms.TypedChoiceField(
+        label=_("Quyết định"),
+        choices=[("1", _("Chấp nhận")), ("0", _("Không chấp nhận"))],
+        coerce=lambda v: v == "1",
+    )
+    decision = forms.CharField(
+        label=_("Ý kiến của Hội đồng"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    new_score = forms.DecimalField(
+        label=_("Điểm sau xem xét"), required=False, max_digits=6, decimal_places=2
+    )
+
+
+def parse_entries(data, criterion_ids, *, with_na: bool) -> tuple[list[ScoreEntry], list[str]]:
+    """Read ``score_<id>``/``note_<id>``/``na_<id>`` fields of the scoring sheet form."""
+    entries, errors = [], []
+    for criterion_id in criterion_ids:
+        if f"score_{criterion_id}" not in data and f"na_{criterion_id}" not in data:
+            continue
+        raw = data.get(f"score_{criterion_id}", "").strip()
+        value = parse_decimal(raw)
+        if raw and value is None:
+            errors.append(_("Điểm “%(raw)s” không phải là số.") % {"raw": raw})
+            continue
+        entries.append(
+            ScoreEntry(
+                criterion_id=criterion_id,
+                value=value,
+                note=data.get(f"note_{criterion_id}", ""),
+                not_applicable=with_na and data.get(f"na_{criterion_id}") == "on",
+                version=int(v) if (v := data.get(f"v_{criterion_id}", "")).isdigit() else None,
+            )
+        )
+    return entries, errors

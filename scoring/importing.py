@@ -1,0 +1,356 @@
+"""Reading a criteria set from .csv or .xlsx, with line-numbered Vietnamese errors.
+
+Columns (first row is the header, see docs/import-format.md): code, parent_code, title,
+max_points, method, options, evidence_required, responsible_agency, applies_to,
+computed_source. Only code, title and max_points are required.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+from agencies.models import Agency
+from scoring.models import Criterion
+
+COLUMNS = [
+    "code",
+    "parent_code",
+    "title",
+    "max_points",
+    "method",
+    "options",
+    "evidence_required",
+    "responsible_agency",
+    "applies_to",
+    "computed_source",
+]
+REQUIRED = ["code", "title", "max_points"]
+CODE_RE = re.compile(r"^\d+(\.\d+)*$")
+TRUE_WORDS = {"1", "x", "có", "co", "yes", "true", "c"}
+FALSE_WORDS = {"", "0", "không", "khong", "no", "false", "k"}
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+
+
+@dataclass
+class Row:
+    line: int
+    code: str
+    parent_code: str
+    title: str
+    max_points: Decimal
+    method: str
+    options: list[dict]
+    evidence_required: bool
+    agency: Agency | None
+    applies_to: list[str]
+    computed_source: str
+    depth: int = 1
+
+    @property
+    def method_label(self) -> str:
+        return str(Criterion.Method(self.method).label)
+
+
+@dataclass
+class ImportResult:
+    rows: list[Row] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    total: Decimal = Decimal("0")
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.rows)
+
+
+def parse_decimal(raw) -> Decimal | None:
+    if raw is None:
+        return None
+    text = str(raw).strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    if not value.is_finite():
+        return None
+    return value
+
+
+def plain_number(value: Decimal) -> str:
+    """10.00 -> "10", 0.50 -> "0.5": the form the scoring sheet posts back."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _read_rows(name: str, content: bytes) -> list[list]:
+    if name.lower().endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        return [list(r) for r in sheet.iter_rows(values_only=True)]
+    if name.lower().endswith(".csv"):
+        text = content.decode("utf-8-sig")
+        return list(csv.reader(io.StringIO(text)))
+    raise ValueError(_("Chỉ nhận tệp .xlsx hoặc .csv."))
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def parse_options(raw: str, max_points: Decimal | None) -> tuple[list[dict], list[str]]:
+    options, errors = [], []
+    for part in [p.strip() for p in raw.split("|") if p.strip()]:
+        label, sep, points_raw = part.rpartition("=")
+        points = parse_decimal(points_raw)
+        if not sep or not label.strip() or points is None:
+            errors.append(_("mức “%(part)s” phải có dạng “nội dung=điểm”.") % {"part": part})
+            continue
+        if points < 0 or (max_points is not None and points > max_points):
+            errors.append(
+                _("mức “%(part)s” có điểm ngoài khoảng 0 – %(max)s.")
+                % {"part": part, "max": max_points}
+            )
+            continue
+        options.append({"label": label.strip(), "points": plain_number(points)})
+    return options, errors
+
+
+def _parse_row(line: int, values: dict, agencies: dict[str, Agency]) -> tuple[Row | None, list]:
+    errors = []
+    code = values["code"]
+    if not CODE_RE.match(code):
+        errors.append(
+            _("mã tiêu chí “%(code)s” không hợp lệ (ví dụ đúng: 3.2.1).") % {"code": code}
+        )
+    if not values["title"]:
+        errors.append(_("thiếu nội dung tiêu chí."))
+    max_points = parse_decimal(values["max_points"])
+    if max_points is None or max_points <= 0 or max_points > 1000:
+        errors.append(
+            _("điểm tối đa “%(value)s” phải là số dương.") % {"value": values["max_points"]}
+        )
+        max_points = None
+    elif max_points != max_points.quantize(Decimal("0.01")):
+        errors.append(_("điểm tối đa chỉ được có tối đa hai chữ số thập phân."))
+    options, option_errors = parse_options(values["options"], max_points)
+    errors.extend(option_errors)
+    method = values["method"] or ("options" if options else "range")
+    if method not in Criterion.Method.values:
+        errors.append(
+            _("cách chấm “%(value)s” không hợp lệ (range, options, computed, survey).")
+            % {"value": method}
+        )
+    if method == "options" and not options:
+        errors.append(_("cách chấm “options” cần cột options."))
+    source = values["computed_source"]
+    if method == "computed" and source not in {"tasks_on_time", "reports_on_time"}:
+        errors.append(
+            _("tiêu chí tính từ dữ liệu cần computed_source là tasks_on_time hoặc reports_on_time.")
+        )
+    evidence = values["evidence_required"].lower()
+    if evidence not in TRUE_WORDS | FALSE_WORDS:
+        errors.append(_("cột evidence_required chỉ nhận “có” hoặc “không”."))
+    agency = None
+    if values["responsible_agency"]:
+        agency = agencies.get(values["responsible_agency"].upper())
+        if agency is None:
+            errors.append(
+                _("không có cơ quan mã “%(code)s”.") % {"code": values["responsible_agency"]}
+            )
+    kinds = [k.strip() for k in values["applies_to"].split(",") if k.strip()]
+    for kind in kinds:
+        if kind not in Agency.Kind.values:
+            errors.append(_("loại cơ quan “%(kind)s” không hợp lệ.") % {"kind": kind})
+    if errors:
+        return None, [(line, e) for e in errors]
+    parent_code = values["parent_code"] or code.rpartition(".")[0]
+    return (
+        Row(
+            line=line,
+            code=code,
+            parent_code=parent_code,
+            title=values["title"],
+            max_points=max_points,
+            method=method,
+            options=options,
+            evidence_required=evidence in TRUE_WORDS,
+            agency=agency,
+            applies_to=kinds,
+            computed_source=source if method == "computed" else "",
+            depth=code.count(".") + 1,
+        ),
+        [],
+    )
+
+
+def tree_errors(nodes: list, total: Decimal) -> list[tuple[int, str]]:
+    """Children's maximums add up to the parent's; areas add up to the set's total.
+
+    ``nodes`` have ``line``, ``code``, ``parent_code`` and ``max_points``.
+    """
+    errors = []
+    by_code = {n.code: n for n in nodes}
+    sums: dict[str, Decimal] = {}
+    for node in nodes:
+        if node.parent_code:
+            parent = by_code.get(node.parent_code)
+            if parent is None:
+                errors.append(
+                    (node.line, _("không có tiêu chí cha “%(code)s”.") % {"code": node.parent_code})
+                )
+                continue
+            if not node.code.startswith(parent.code + "."):
+                errors.append(
+                    (
+                        node.line,
+                        _("mã “%(code)s” không nằm dưới mã cha “%(parent)s”.")
+                        % {"code": node.code, "parent": parent.code},
+                    )
+                )
+            sums[parent.code] = sums.get(parent.code, Decimal("0")) + node.max_points
+    for code, children_sum in sums.items():
+        parent = by_code[code]
+        if children_sum != parent.max_points:
+            errors.append(
+                (
+                    parent.line,
+                    _(
+                        "tổng điểm các tiêu chí con của “%(code)s” là %(sum)s, "
+                        "khác điểm tối đa %(max)s."
+                    )
+                    % {"code": code, "sum": children_sum, "max": parent.max_points},
+                )
+            )
+    area_sum = sum((n.max_points for n in nodes if not n.parent_code), Decimal("0"))
+    if nodes and area_sum != total:
+        errors.append(
+            (
+                0,
+                _("tổng điểm các lĩnh vực là %(sum)s, khác tổng điểm của bộ tiêu chí %(total)s.")
+                % {"sum": area_sum, "total": total},
+            )
+        )
+    return errors
+
+
+def parse_criteria_file(name: str, content: bytes, total: Decimal) -> ImportResult:
+    result = ImportResult()
+    if len(content) > MAX_IMPORT_BYTES:
+        result.errors.append((0, _("Tệp quá lớn (tối đa 2 MB).")))
+        return result
+    try:
+        raw_rows = _read_rows(name, content)
+    except ValueError as exc:
+        result.errors.append((0, str(exc)))
+        return result
+    except Exception:  # noqa: BLE001 - any unreadable file is reported the same way
+        result.errors.append((0, _("Không đọc được tệp; hãy dùng tệp mẫu .xlsx hoặc .csv UTF-8.")))
+        return result
+    if not raw_rows:
+        result.errors.append((0, _("Tệp không có dữ liệu.")))
+        return result
+    header = [_cell(h).lower() for h in raw_rows[0]]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        result.errors.append((1, _("thiếu cột bắt buộc: %(cols)s.") % {"cols": ", ".join(missing)}))
+        return result
+    agencies = {a.code.upper(): a for a in Agency.objects.all()}
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(raw_rows[1:], start=2):
+        cells = [_cell(v) for v in raw]
+        if not any(cells):
+            continue
+        values = {
+            c: (cells[header.index(c)] if c in header and header.index(c) < len(cells) else "")
+            for c in COLUMNS
+        }
+        row, errors = _parse_row(index, values, agencies)
+        result.errors.extend(errors)
+        if row is None:
+            continue
+        if row.code in seen:
+            result.errors.append(
+                (
+                    index,
+                    _("mã “%(code)s” trùng với dòng %(line)s.")
+                    % {"code": row.code, "line": seen[row.code]},
+                )
+            )
+            continue
+        seen[row.code] = index
+        result.rows.append(row)
+    if not result.rows and not result.errors:
+        result.errors.append((0, _("Tệp không có dòng tiêu chí nào.")))
+    if not result.errors:
+        result.errors.extend(tree_errors(result.rows, total))
+    result.total = sum((r.max_points for r in result.rows if not r.parent_code), Decimal("0"))
+    result.errors.sort(key=lambda e: e[0])
+    return result
+
+
+def template_workbook() -> bytes:
+    """The downloadable import template (.xlsx) with an example tree."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "tieu_chi"
+    sheet.append(COLUMNS)
+    sheet.append(["1", "", "Công tác chỉ đạo, điều hành CCHC", 3, "", "", "", "SNV", "", ""])
+    sheet.append(
+        [
+            "1.1",
+            "1",
+            "Ban hành kế hoạch CCHC năm",
+            1,
+            "options",
+            "Ban hành kịp thời=1|Ban hành không kịp thời=0.5|Không ban hành=0",
+            "có",
+            "",
+            "",
+            "",
+        ]
+    )
+    sheet.append(
+        [
+            "1.2",
+            "1",
+            "Tỷ lệ nhiệm vụ phối hợp CCHC hoàn thành đúng hạn",
+            2,
+            "computed",
+            "",
+            "không",
+            "",
+            "",
+            "tasks_on_time",
+        ]
+    )
+    sheet.append(
+        [
+            "2",
+            "",
+            "Cải cách thủ tục hành chính",
+            97,
+            "range",
+            "",
+            "có",
+            "",
+            "department,district",
+            "",
+        ]
+    )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,212 @@
+"""Scoring periods: opening (with the province's self-scoring item), appraiser
+assignments and publication."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from agencies import access
+from agencies.models import Agency
+from scoring.models import (
+    DEFAULT_BANDS,
+    AppraiserAssignment,
+    Assessment,
+    CriteriaSet,
+    Criterion,
+    Score,
+    ScoringPeriod,
+    target_for_agency,
+)
+from scoring.services.common import STEP_LABELS, A, _raise_if, _save
+
+
+def _leaves(criteria_set: CriteriaSet) -> list[Criterion]:
+    criteria = list(criteria_set.criteria.all())
+    parents = {c.parent_id for c in criteria}
+    return [c for c in criteria if c.pk not in parents]
+
+
+def _validate_windows(windows: dict[str, dt.date]) -> list[str]:
+    errors = []
+    for step in ScoringPeriod.STEPS:
+        start, end = windows.get(f"{step}_from"), windows.get(f"{step}_to")
+        if start is None or end is None:
+            errors.append(_("Thiếu thời hạn %(step)s.") % {"step": STEP_LABELS[step]})
+        elif end < start:
+            errors.append(
+                _("Thời hạn %(step)s: ngày kết thúc trước ngày bắt đầu.")
+                % {"step": STEP_LABELS[step]}
+            )
+    return errors
+
+
+@transaction.atomic
+def period_create(
+    *,
+    actor,
+    year: int,
+    title: str,
+    windows: dict[str, dt.date],
+    agencies: list[Agency],
+    department_set: CriteriaSet | None = None,
+    district_set: CriteriaSet | None = None,
+    province_set: CriteriaSet | None = None,
+    publication_date: dt.date | None = None,
+    bands: list[dict] | None = None,
+    council_chair=None,
+) -> ScoringPeriod:
+    """Create a period with one assessment (and one empty score per leaf) per body."""
+    access.require(access.manages_scoring(actor))
+    errors = _validate_windows(windows)
+    sets = {"department": department_set, "district": district_set}
+    for agency in agencies:
+        if sets[target_for_agency(agency)] is None:
+            errors.append(_("Chưa chọn bộ tiêu chí cho %(name)s.") % {"name": agency.name})
+    for criteria_set in filter(None, [*sets.values(), province_set]):
+        if criteria_set.status != CriteriaSet.Status.PUBLISHED:
+            errors.append(
+                _("Bộ tiêu chí “%(title)s” chưa được ban hành.") % {"title": criteria_set.title}
+            )
+    _raise_if(errors)
+    period = ScoringPeriod.objects.create(
+        year=year,
+        title=title,
+        department_set=department_set,
+        district_set=district_set,
+        province_set=province_set,
+        publication_date=publication_date,
+        bands=bands or DEFAULT_BANDS,
+        council_chair=council_chair,
+        created_by=actor,
+        **windows,
+    )
+    leaves = {k: _leaves(v) for k, v in sets.items() if v is not None}
+    for agency in agencies:
+        target = target_for_agency(agency)
+        _open_assessment(period, agency, sets[target], leaves[target])
+    if province_set is not None:
+        _open_province_self_scoring(actor, period, province_set)
+    return period
+
+
+def _open_assessment(period, agency, criteria_set, leaves, task=None) -> Assessment:
+    assessment = Assessment(
+        period=period, agency=agency, criteria_set=criteria_set, coordination_task=task
+    )
+    _save(assessment, _("Mở đợt chấm điểm"))
+    bulk_create_with_history(
+        [
+            Score(
+                assessment=assessment,
+                criterion=c,
+                not_applicable=not c.applies_to_kind(agency.kind),
+            )
+            for c in leaves
+        ],
+        Score,
+        default_change_reason=_("Mở đợt chấm điểm"),
+    )
+    return assessment
+
+
+def _open_province_self_scoring(actor, period, province_set) -> Assessment:
+    """The province's self-scoring is a coordination item (category ``province_scoring``):
+    Sở Nội vụ chairs and consolidates, each body responsible for an area enters it."""
+    from coordination import services as coordination
+    from coordination.models import Category
+
+    lead = Agency.objects.lead()
+    office = Agency.objects.active().filter(kind=Agency.Kind.OFFICE).first()
+    if office is None:
+        raise ValidationError(_("Chưa có Văn phòng UBND tỉnh để theo dõi việc tự chấm điểm."))
+    areas = province_set.criteria.filter(depth=1, responsible_agency__isnull=False)
+    responsible = {c.responsible_agency_id for c in areas}
+    contributors = list(
+        Agency.objects.filter(pk__in=responsible).exclude(pk__in=[lead.pk, office.pk])
+    )
+    task = coordination.task_create(
+        actor=actor,
+        title=_("Tự chấm điểm Chỉ số CCHC năm %(year)s của tỉnh") % {"year": period.year},
+        category=Category.PROVINCE_SCORING,
+        due_date=period.self_to,
+        spec=coordination.ParticipantSpec(
+            chair=lead, tracker=office, contributors=contributors, contributor_due_dates={}
+        ),
+        description=_(
+            "Mỗi cơ quan chấm điểm, giải trình và đính kèm tài liệu kiểm chứng cho lĩnh vực "
+            "mình phụ trách trên trang Chấm điểm CCHC; Sở Nội vụ tổng hợp thành bản tự đánh "
+            "giá của tỉnh."
+        ),
+    )
+    coordination.task_assign(actor=actor, task=task)
+    return _open_assessment(period, lead, province_set, _leaves(province_set), task)
+
+
+@transaction.atomic
+def assignment_add(
+    *,
+    actor,
+    period: ScoringPeriod,
+    user,
+    assessment: Assessment | None = None,
+    area: Criterion | None = None,
+) -> AppraiserAssignment:
+    access.require(access.manages_scoring(actor))
+    if (assessment is None) == (area is None):
+        raise ValidationError(_("Chọn một bản đánh giá hoặc một lĩnh vực."))
+    if not (access.is_council_member(user) or access.is_noivu_officer(user)):
+        raise ValidationError(_("Chỉ phân công thành viên Hội đồng hoặc cán bộ Sở Nội vụ."))
+    if assessment is not None and assessment.period_id != period.pk:
+        raise ValidationError(_("Bản đánh giá không thuộc đợt này."))
+    if area is not None and (
+        area.depth != 1
+        or area.criteria_set_id
+        not in {period.department_set_id, period.district_set_id, period.province_set_id}
+    ):
+        raise ValidationError(_("Lĩnh vực không thuộc bộ tiêu chí của đợt này."))
+    assignment, _created = AppraiserAssignment.objects.get_or_create(
+        period=period, user=user, assessment=assessment, area=area
+    )
+    return assignment
+
+
+@transaction.atomic
+def period_update(
+    *,
+    actor,
+    period: ScoringPeriod,
+    title: str,
+    windows: dict[str, dt.date],
+    publication_date: dt.date | None = None,
+    bands: list[dict] | None = None,
+    council_chair=None,
+) -> ScoringPeriod:
+    """Change a period's title, windows (e.g. extend a deadline), bands or council chair."""
+    access.require(access.manages_scoring(actor))
+    _raise_if(_validate_windows(windows))
+    period.title = title
+    for key, value in windows.items():
+        setattr(period, key, value)
+    period.publication_date = publication_date
+    period.bands = bands or DEFAULT_BANDS
+    period.council_chair = council_chair
+    period.save()
+    return period
+
+
+@transaction.atomic
+def period_publish(*, actor, period: ScoringPeriod) -> ScoringPeriod:
+    access.require(access.manages_scoring(actor))
+    pending = period.assessments.exclude(status=A.FINALISED).select_related("agency")
+    names = [a.agency.short_name for a in pending]
+    if names:
+        raise ValidationError(_("Chưa chốt kết quả của: %(names)s.") % {"names": ", ".join(names)})
+    period.published_at = timezone.now()
+    period.save(update_fields=["published_at"])
+    return period

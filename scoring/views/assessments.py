@@ -1,0 +1,329 @@
+"""Assessment pages: self-assessment sheet, evidence, appraisal, explanation,
+finalisation, appeals and history."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from agencies import access
+from scoring import selectors, services
+from scoring.forms import AppealDecideForm, AppealForm, EvidenceForm, parse_entries
+from scoring.models import Appeal, Assessment, Evidence, Score
+from scoring.views.common import _errors, _flash_errors
+
+
+def _assessment(request: HttpRequest, pk: int) -> Assessment:
+    return access.get_visible_or_404(
+        Assessment.objects.select_related("period", "agency", "criteria_set"), request.user, pk=pk
+    )
+
+
+def _actions(request: HttpRequest, assessment: Assessment) -> dict:
+    assignments = list(assessment.period.assignments.select_related("area"))
+    area_ids = access.appraisal_area_ids(request.user, assessment, assignments)
+    return access.assessment_actions(request.user, assessment, area_ids=area_ids)
+
+
+def _keep_input(sheet, data) -> None:
+    """Show what the user typed again after a refused save."""
+    for area in sheet.areas:
+        for row in area.rows:
+            pk = row.criterion.pk
+            if f"score_{pk}" in data:
+                row.input_value = data.get(f"score_{pk}")
+                row.input_note = data.get(f"note_{pk}", "")
+                row.input_na = data.get(f"na_{pk}") == "on"
+
+
+def _render_sheet(request, assessment, actions, *, template, errors=(), data=None, status=200):
+    area_ids = actions["appraisal_area_ids"] if template.endswith("appraise.html") else None
+    sheet = selectors.assessment_sheet(
+        assessment, area_ids=area_ids, self_area_ids=actions["self_area_ids"]
+    )
+    if data is not None:
+        _keep_input(sheet, data)
+    s = Assessment.Status
+    own = request.user.agency_id == assessment.agency_id
+    context = {
+        "assessment": assessment,
+        "period": assessment.period,
+        "sheet": sheet,
+        "actions": actions,
+        "errors": errors,
+        "show_appraisal": assessment.status not in {s.DRAFT, s.SUBMITTED}
+        or not own
+        or actions["appraise"],
+        "second_round": assessment.status in {s.EXPLANATION, s.REAPPRAISED, s.FINALISED},
+        "evidence_form": EvidenceForm(assessment=assessment, area_ids=actions["self_area_ids"])
+        if actions["self_assess"] or actions["explain"] or actions["appeal"]
+        else None,
+        "appeal_form": AppealForm(assessment=assessment) if actions["appeal"] else None,
+        "decide_form": AppealDecideForm() if actions["decide_appeal"] else None,
+    }
+    return render(request, template, context, status=status)
+
+
+@require_GET
+def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _assessment(request, pk)
+    return _render_sheet(
+        request,
+        assessment,
+        _actions(request, assessment),
+        template="scoring/assessment_detail.html",
+    )
+
+
+def _leaf_ids(assessment: Assessment) -> list[int]:
+    return list(assessment.scores.values_list("criterion_id", flat=True))
+
+
+@require_POST
+def assessment_save(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _assessment(request, pk)
+    actions = _actions(request, assessment)
+    access.require(actions["self_assess"])
+    entries, errors = parse_entries(request.POST, _leaf_ids(assessment), with_na=True)
+    criteria = list(assessment.criteria_set.criteria.all())
+    suggestions = {
+        k: v.score
+        for k, v in selectors.computed_suggestions(assessment, criteria).items()
+        if v.score is not None
+    }
+    if not errors:
+        try:
+            changed = services.score_self_assess(
+                actor=request.user, assessment=assessment, entries=entries, suggestions=suggestions
+            )
+        except ValidationError as exc:
+            errors = _errors(exc)
+        else:
+            messages.success(request, _("Đã lưu %(n)s điểm.") % {"n": changed})
+            return redirect("assessment_detail", pk=pk)
+    return _render_sheet(
+        request,
+        assessment,
+        actions,
+        template="scoring/assessment_detail.html",
+        errors=errors,
+        data=request.POST,
+    )
+
+
+def _simple_post(request, pk, flag, service, success, **kwargs) -> HttpResponse:
+    assessment = _assessment(request, pk)
+    access.require(_actions(request, assessment)[flag])
+    try:
+        service(actor=request.user, assessment=assessment, **kwargs)
+        messages.success(request, success)
+    except ValidationError as exc:
+        _flash_errors(request, exc)
+    return redirect("assessment_detail", pk=pk)
+
+
+@require_POST
+def assessment_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _simple_post(
+        request,
+        pk,
+        "submit",
+        services.assessment_submit,
+        _("Đã gửi bản tự đánh giá; bản này đã bị khóa."),
+    )
+
+
+@require_POST
+def assessment_appraisal_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    return _simple_post(
+        request,
+        pk,
+        "complete_appraisal",
+        services.assessment_appraisal_complete,
+        _("Đã hoàn thành thẩm định."),
+    )
+
+
+@require_POST
+def assessment_finalise(request: HttpRequest, pk: int) -> HttpResponse:
+    return _simple_post(
+        request, pk, "finalise", services.assessment_finalise, _("Đã chốt kết quả.")
+    )
+
+
+@require_POST
+def assessment_explain(request: HttpRequest, pk: int) -> HttpResponse:
+    explanations = {}
+    for key, value in request.POST.items():
+        if key.startswith("explanation_") and key.removeprefix("explanation_").isdigit():
+            explanations[int(key.removeprefix("explanation_"))] = value
+    return _simple_post(
+        request,
+        pk,
+        "explain",
+        services.assessment_explain,
+        _("Đã lưu giải trình."),
+        explanations=explanations,
+        submit=request.POST.get("action") == "submit",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def assessment_appraise(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _assessment(request, pk)
+    actions = _actions(request, assessment)
+    access.require(actions["appraise"])
+    errors, data = [], None
+    if request.method == "POST":
+        entries, errors = parse_entries(request.POST, _leaf_ids(assessment), with_na=False)
+        if not errors:
+            try:
+                changed = services.score_appraise(
+                    actor=request.user, assessment=assessment, entries=entries
+                )
+            except ValidationError as exc:
+                errors = _errors(exc)
+            else:
+                messages.success(request, _("Đã lưu %(n)s điểm thẩm định.") % {"n": changed})
+                return redirect("assessment_appraise", pk=pk)
+        data = request.POST
+    return _render_sheet(
+        request,
+        assessment,
+        actions,
+        template="scoring/assessment_appraise.html",
+        errors=errors,
+        data=data,
+    )
+
+
+@require_POST
+def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _assessment(request, pk)
+    actions = _actions(request, assessment)
+    access.require(actions["self_assess"] or actions["explain"] or actions["appeal"])
+    form = EvidenceForm(
+        request.POST, request.FILES, assessment=assessment, area_ids=actions["self_area_ids"]
+    )
+    if not form.is_valid():
+        for field_errors in form.errors.values():
+            for message in field_errors:
+                messages.error(request, message)
+        return redirect("assessment_detail", pk=pk)
+    data = form.cleaned_data
+    try:
+        services.evidence_add(
+            actor=request.user,
+            assessment=assessment,
+            upload=data["file"],
+            score_ids=[s.pk for s in data["scores"]],
+            document_number=data["document_number"],
+            document_date=data["document_date"],
+            section=data["section"],
+        )
+        messages.success(request, _("Đã đính kèm tài liệu kiểm chứng."))
+    except ValidationError as exc:
+        _flash_errors(request, exc)
+    return redirect("assessment_detail", pk=pk)
+
+
+@require_GET
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    evidence = get_object_or_404(
+        Evidence.objects.filter(assessment__in=Assessment.objects.visible_to(request.user)), pk=pk
+    )
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(handle, as_attachment=True, filename=evidence.original_name)
+
+
+@require_POST
+def appeal_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _assessment(request, pk)
+    access.require(_actions(request, assessment)["appeal"])
+    form = AppealForm(request.POST, assessment=assessment)
+    if not form.is_valid():
+        messages.error(request, _("Hãy chọn tiêu chí và ghi lý do kiến nghị."))
+        return redirect("assessment_detail", pk=pk)
+    try:
+        services.appeal_submit(actor=request.user, **form.cleaned_data)
+        messages.success(request, _("Đã gửi kiến nghị."))
+    except ValidationError as exc:
+        _flash_errors(request, exc)
+    return redirect("assessment_detail", pk=pk)
+
+
+@require_POST
+def appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    appeal = get_object_or_404(
+        Appeal.objects.filter(
+            score__assessment__in=Assessment.objects.visible_to(request.user)
+        ).select_related("score__assessment__period"),
+        pk=pk,
+    )
+    assessment = appeal.score.assessment
+    access.require(access.may_finalise(request.user, assessment.period))
+    form = AppealDecideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Hãy chọn quyết định và ghi ý kiến của Hội đồng."))
+        return redirect("assessment_detail", pk=assessment.pk)
+    try:
+        services.appeal_decide(actor=request.user, appeal=appeal, **form.cleaned_data)
+        messages.success(request, _("Đã ghi quyết định về kiến nghị."))
+    except ValidationError as exc:
+        _flash_errors(request, exc)
+    return redirect("assessment_detail", pk=assessment.pk)
+
+
+SCORE_FIELDS = [
+    ("not_applicable", _("không áp dụng")),
+    ("self_score", _("điểm tự đánh giá")),
+    ("self_note", _("giải thích")),
+    ("appraised_score", _("điểm thẩm định")),
+    ("appraisal_note", _("ý kiến thẩm định")),
+    ("explanation", _("giải trình")),
+    ("second_score", _("điểm thẩm định lại")),
+    ("second_note", _("ý kiến thẩm định lại")),
+    ("final_score", _("điểm chính thức")),
+]
+
+
+@require_GET
+def assessment_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Who changed which score, when, from what to what, and why (two queries)."""
+    assessment = _assessment(request, pk)
+    codes = dict(assessment.criteria_set.criteria.values_list("pk", "code"))
+    records = (
+        Score.history.filter(assessment_id=assessment.pk)
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    previous: dict[int, object] = {}
+    entries = []
+    for record in records:
+        before = previous.get(record.id)
+        previous[record.id] = record
+        if before is None:
+            continue
+        changes = [
+            (label, getattr(before, name), getattr(record, name))
+            for name, label in SCORE_FIELDS
+            if getattr(before, name) != getattr(record, name)
+        ]
+        if changes:
+            entries.append(
+                {"record": record, "code": codes.get(record.criterion_id, ""), "changes": changes}
+            )
+    entries.sort(key=lambda e: e["record"].history_date, reverse=True)
+    steps = list(assessment.history.select_related("history_user").order_by("-history_date"))
+    return render(
+        request,
+        "scoring/assessment_history.html",
+        {"assessment": assessment, "entries": entries, "steps": steps},
+    )

@@ -1,0 +1,38 @@
+"""The scoring home page."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from agencies import access
+from scoring import selectors
+from scoring.models import AppraiserAssignment, Assessment, Target
+
+
+@require_GET
+def scoring_home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    own = list(
+        Assessment.objects.visible_to(user)
+        .filter(Q(agency_id=user.agency_id or 0) | Q(criteria_set__target=Target.PROVINCE))
+        .select_related("period", "criteria_set", "agency")
+        .order_by("-period__year", "pk")
+    )
+    assignments = list(
+        AppraiserAssignment.objects.filter(user=user).select_related(
+            "period", "assessment__agency", "area"
+        )
+    )
+    return render(
+        request,
+        "scoring/home.html",
+        {
+            "periods": selectors.period_list(user),
+            "own_assessments": own,
+            "assignments": assignments,
+            "manages": access.manages_scoring(user),
+        },
+    )

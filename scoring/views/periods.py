@@ -1,0 +1,159 @@
+"""Scoring period pages: create, detail, assignments, publication, results, export."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from agencies import access
+from scoring import exports, selectors, services
+from scoring.forms import AssignmentForm, PeriodEditForm, PeriodForm
+from scoring.models import Criterion, ScoringPeriod
+from scoring.views.common import XLSX, _errors, _flash_errors
+
+
+@require_http_methods(["GET", "POST"])
+def period_create(request: HttpRequest) -> HttpResponse:
+    access.require(access.manages_scoring(request.user))
+    form = PeriodForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            period = services.period_create(
+                actor=request.user,
+                year=data["year"],
+                title=data["title"],
+                windows=form.windows(),
+                agencies=list(data["agencies"]),
+                department_set=data["department_set"],
+                district_set=data["district_set"],
+                province_set=data["province_set"],
+                publication_date=data["publication_date"],
+                bands=data["bands"],
+                council_chair=data["council_chair"],
+            )
+        except ValidationError as exc:
+            for message in _errors(exc):
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Đã mở đợt chấm điểm."))
+            return redirect("period_detail", pk=period.pk)
+    return render(request, "scoring/period_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def period_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(access.manages_scoring(request.user))
+    period = get_object_or_404(ScoringPeriod, pk=pk)
+    form = PeriodEditForm(request.POST or None, initial=PeriodEditForm.initial_for(period))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.period_update(
+                actor=request.user,
+                period=period,
+                title=data["title"],
+                windows=form.windows(),
+                publication_date=data["publication_date"],
+                bands=data["bands"],
+                council_chair=data["council_chair"],
+            )
+        except ValidationError as exc:
+            for message in _errors(exc):
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Đã cập nhật đợt chấm điểm."))
+            return redirect("period_detail", pk=pk)
+    return render(request, "scoring/period_form.html", {"form": form, "period": period})
+
+
+@require_GET
+def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    period = get_object_or_404(
+        ScoringPeriod.objects.select_related(
+            "department_set", "district_set", "province_set", "council_chair"
+        ),
+        pk=pk,
+    )
+    manages = access.manages_scoring(request.user)
+    assignments = []
+    if manages:
+        assignments = list(period.assignments.select_related("user", "assessment__agency", "area"))
+    return render(
+        request,
+        "scoring/period_detail.html",
+        {
+            "period": period,
+            "assessments": selectors.period_assessments(period, request.user),
+            "assignments": assignments,
+            "assignment_form": AssignmentForm(period=period) if manages else None,
+            "manages": manages,
+        },
+    )
+
+
+@require_POST
+def assignment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(access.manages_scoring(request.user))
+    period = get_object_or_404(ScoringPeriod, pk=pk)
+    form = AssignmentForm(request.POST, period=period)
+    if form.is_valid():
+        try:
+            services.assignment_add(actor=request.user, period=period, **form.cleaned_data)
+            messages.success(request, _("Đã phân công thẩm định."))
+        except ValidationError as exc:
+            _flash_errors(request, exc)
+    else:
+        messages.error(request, _("Thông tin phân công không hợp lệ."))
+    return redirect("period_detail", pk=pk)
+
+
+@require_POST
+def period_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(access.manages_scoring(request.user))
+    period = get_object_or_404(ScoringPeriod, pk=pk)
+    try:
+        services.period_publish(actor=request.user, period=period)
+        messages.success(request, _("Đã công bố kết quả."))
+    except ValidationError as exc:
+        _flash_errors(request, exc)
+    return redirect("period_results", pk=pk)
+
+
+@require_GET
+def period_results(request: HttpRequest, pk: int) -> HttpResponse:
+    period = get_object_or_404(
+        ScoringPeriod.objects.select_related("department_set", "district_set"), pk=pk
+    )
+    results = selectors.period_results(period, request.user)
+    areas = list(
+        Criterion.objects.filter(
+            criteria_set_id__in=[period.department_set_id, period.district_set_id], depth=1
+        ).order_by("criteria_set_id", "sort_order")
+    )
+    set_ids = {"department": period.department_set_id, "district": period.district_set_id}
+    for group in results["groups"]:
+        group["areas"] = [a for a in areas if a.criteria_set_id == set_ids[group["target"]]]
+        for row in group["rows"]:
+            row.area_cells = [row.area_totals.get(a.pk) for a in group["areas"]]
+            row.bar = min(int(row.index or 0), 100)
+    return render(
+        request,
+        "scoring/period_results.html",
+        {"period": period, "manages": access.manages_scoring(request.user), **results},
+    )
+
+
+@require_GET
+def period_results_export(request: HttpRequest, pk: int) -> HttpResponse:
+    period = get_object_or_404(ScoringPeriod, pk=pk)
+    results = selectors.period_results(period, request.user)
+    response = HttpResponse(exports.results_workbook(period, results), content_type=XLSX)
+    response["Content-Disposition"] = (
+        f'attachment; filename="ket-qua-chi-so-cchc-{period.year}.xlsx"'
+    )
+    return response

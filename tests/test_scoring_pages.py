@@ -1,0 +1,175 @@
+"""The issue's check, as users do it through the pages: Sở Tư pháp self-assesses with
+evidence and submits; the council member appraises lower with a comment; Sở Tư pháp
+explains; second appraisal; finalisation; the result, rank and band are right by hand;
+Tuy Hòa cannot see Sở Tư pháp's assessment before publication."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import load_workbook
+
+from scoring import demo, services
+from scoring.exports import safe_cell
+from scoring.models import Assessment, Evidence
+from tests.conftest import login
+from tests.scoring_factories import (  # noqa: F401 - fast_passwords is an autouse fixture
+    CLOSED,
+    assessment_of,
+    build_period,
+    criterion,
+    fast_passwords,
+    score,
+    set_windows,
+)
+
+D = Decimal
+PDF = b"%PDF-1.4\n% test\n"
+
+
+def sheet_post(assessment, values: dict, notes: dict | None = None, prefix="score"):
+    data = {}
+    for code, value in values.items():
+        pk = criterion(assessment, code).pk
+        data[f"{prefix}_{pk}"] = value
+        data[f"note_{pk}"] = (notes or {}).get(code, "")
+    return data
+
+
+@pytest.mark.django_db
+def test_journey_self_assess_appraise_explain_finalise_rank(
+    noivu, council, chair_focal, district_focal
+):
+    period = build_period(noivu, codes=("STP", "STC", "TUYHOA"))
+    stp = assessment_of(period, "STP")
+    services.assignment_add(actor=noivu, period=period, user=council, assessment=stp)
+    focal, member = login(chair_focal), login(council)
+    base = f"/scoring/assessments/{stp.pk}"
+
+    # Self-assessment: an out-of-range value is refused, nothing saved, input kept.
+    response = focal.post(f"{base}/save/", sheet_post(stp, {"1.2": "7", "3": "5"}))
+    assert response.status_code == 200
+    assert "nằm ngoài khoảng" in response.content.decode()
+    assert score(stp, "3").self_score is None
+    values = {"1.1": "4", "1.2": "6", "2.1": "14,5", "3": "5.5"}
+    response = focal.post(f"{base}/save/", sheet_post(stp, values, {"2.1": "Theo số liệu"}))
+    assert response.status_code == 302
+    focal.post(
+        f"{base}/evidence/",
+        {
+            "file": SimpleUploadedFile("kh.pdf", PDF),
+            "document_number": "15/KH-STP",
+            "document_date": "2024-01-10",
+            "section": "Mục II",
+            "scores": [score(stp, "1.1").pk, score(stp, "1.2").pk],
+        },
+    )
+    assert Evidence.objects.get().scores.count() == 2
+    assert focal.post(f"{base}/submit/").status_code == 302
+    stp.refresh_from_db()
+    assert stp.status == Assessment.Status.SUBMITTED
+
+    # Tuy Hòa cannot see it before publication.
+    assert login(district_focal).get(f"{base}/").status_code == 404
+
+    # Appraisal: lower score needs a comment; the difference stands out.
+    all_values = {"1.1": "4", "1.2": "6", "2.1": "14.5", "3": "5.5"}
+    lower = {**all_values, "1.2": "3"}
+    response = member.post(f"{base}/appraise/", sheet_post(stp, lower))
+    assert "hãy ghi ý kiến" in response.content.decode()
+    member.post(f"{base}/appraise/", sheet_post(stp, lower, {"1.2": "Thiếu biên bản kiểm tra"}))
+    assert score(stp, "1.2").appraised_score == D("3")
+    page = member.get(f"{base}/appraise/").content.decode()
+    assert "khác điểm tự chấm" in page
+    member.post(f"{base}/appraisal-complete/")
+
+    # Explanation round, second appraisal, finalisation.
+    pk12 = criterion(stp, "1.2").pk
+    focal.post(
+        f"{base}/explain/", {f"explanation_{pk12}": "Đã bổ sung biên bản", "action": "submit"}
+    )
+    stp.refresh_from_db()
+    assert stp.status == Assessment.Status.EXPLANATION
+    member.post(f"{base}/appraise/", sheet_post(stp, {"1.2": "4.5"}, {"1.2": "Chấp nhận một phần"}))
+    member.post(f"{base}/appraisal-complete/")
+    login(noivu).post(f"{base}/finalise/")
+    stp.refresh_from_db()
+    assert stp.status == Assessment.Status.FINALISED
+    # By hand: 4 + 4.5 + 14.5 + 5.5 = 28.5 of 30 = 95 % -> A, first among departments.
+    response = login(noivu).get(f"/scoring/periods/{period.pk}/results/")
+    rows = response.context["groups"][0]["rows"]
+    assert rows[0].assessment.agency.code == "STP"
+    assert (rows[0].totals.achieved, rows[0].index, rows[0].rank, rows[0].band) == (
+        D("28.5"),
+        D("95.00"),
+        1,
+        "A",
+    )
+    history = focal.get(f"{base}/history/").content.decode()
+    assert "Thiếu biên bản kiểm tra" in history or "Thẩm định" in history
+
+
+@pytest.mark.django_db
+def test_window_closed_page_shows_message_and_saves_nothing(noivu, chair_focal):
+    period = build_period(noivu, codes=("STP",))
+    set_windows(period, self=CLOSED)
+    stp = assessment_of(period, "STP")
+    response = login(chair_focal).post(
+        f"/scoring/assessments/{stp.pk}/save/", sheet_post(stp, {"3": "5"})
+    )
+    assert "Ngoài thời hạn tự đánh giá" in response.content.decode()
+    assert score(stp, "3").self_score is None
+
+
+def test_export_neutralises_formula_injection():
+    assert safe_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert safe_cell("+1") == "'+1" and safe_cell("@x") == "'@x" and safe_cell("-2") == "'-2"
+    assert safe_cell("Sở Tư pháp") == "Sở Tư pháp" and safe_cell(5) == 5
+
+
+@pytest.mark.django_db
+def test_results_export_is_a_workbook(noivu):
+    import io
+
+    period = build_period(noivu, codes=("STP", "TUYHOA"))
+    response = login(noivu).get(f"/scoring/periods/{period.pk}/results.xlsx")
+    workbook = load_workbook(io.BytesIO(response.content))
+    assert len(workbook.worksheets) == 2
+    assert workbook.worksheets[0]["B3"].value == "Sở Tư pháp"
+
+
+class _Quiet:
+    def write(self, *args, **kwargs):
+        pass
+
+
+@pytest.mark.django_db
+def test_demo_seed_is_idempotent_and_labelled_illustrative():
+    from agencies.demo import seed_users
+    from scoring.models import CriteriaSet, ScoringPeriod
+
+    seed_users(password="Mat-khau-thu-nghiem-2024")
+    demo.seed(password="x", stdout=_Quiet())
+    demo.seed(password="x", stdout=_Quiet())
+    assert ScoringPeriod.objects.count() == 1
+    sets = CriteriaSet.objects.all()
+    assert {s.is_illustrative for s in sets if s.target != "province"} == {True}
+    province = sets.get(target="province")
+    assert province.criteria.count() == 8 and province.criteria.filter(depth=1).count() == 8
+    period = ScoringPeriod.objects.get()
+    statuses = dict(period.assessments.values_list("agency__code", "status"))
+    assert statuses["STP"] == "submitted" and statuses["TUYHOA"] == "draft"
+    stp = period.assessments.get(agency__code="STP")
+    assert stp.scores.filter(appraised_score__isnull=False).count() == 1
+    assert period.assignments.filter(user__username="hoidong", assessment=stp).exists()
+    stp_user = stp.agency.users.get(username="stp")
+    page = login(stp_user).get(f"/scoring/assessments/{stp.pk}/")
+    assert "minh họa" in page.content.decode()
+    # The province's self-scoring: areas-only set, Sở Tư pháp enters area 2.
+    province = period.assessments.get(criteria_set__target="province")
+    assert province.coordination_task.category == "province_scoring"
+    page = login(stp_user).get(f"/scoring/assessments/{province.pk}/").content.decode()
+    area_2 = province.scores.get(criterion__code="2")
+    assert f'name="score_{area_2.criterion_id}"' in page and page.count('name="score_') == 1
