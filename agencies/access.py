@@ -195,9 +195,8 @@ def reports_actions(user, report) -> dict[str, bool]:
 def reports_dossier_shows_all_bodies(user, task) -> bool:
     """An item's dossier lists every body's contributions only for read-everything roles
     and the chairing and tracking bodies; a contributing body's copy shows its own."""
-    return reads_everything(user) or (
-        user.is_authenticated and user.agency_id in {task.chair_agency_id, task.tracking_agency_id}
-    )
+    involved = {task.chair_agency_id, task.tracking_agency_id}
+    return reads_everything(user) or (user.is_authenticated and user.agency_id in involved)
 
 
 # --- Scoring ------------------------------------------------------------------------
@@ -217,19 +216,41 @@ def scope_assessments(queryset: models.QuerySet, user) -> models.QuerySet:
         return queryset.none()
     if reads_everything(user):
         return queryset
-    from django.db.models import Q
+    from django.db.models import Exists, OuterRef, Q
 
-    from scoring.models import AppraiserAssignment
+    from scoring.models import AppraiserAssignment, Criterion
 
     assigned = AppraiserAssignment.objects.filter(user_id=user.pk)
-    by_area = assigned.filter(area__isnull=False)
+    by_area = assigned.filter(
+        period_id=OuterRef("period_id"), area__criteria_set_id=OuterRef("criteria_set_id")
+    )
+    # The province's self-assessment: each body answers for the areas it is responsible for.
+    answering = Criterion.objects.filter(
+        criteria_set__target="province", depth=1, responsible_agency_id=user.agency_id
+    )
     return queryset.filter(
         Q(agency_id=user.agency_id)
         | Q(pk__in=assigned.filter(assessment__isnull=False).values("assessment_id"))
-        | Q(
-            period__in=by_area.values("period_id"),
-            criteria_set__in=by_area.values("area__criteria_set_id"),
-        )
+        | Q(Exists(by_area))
+        | Q(criteria_set__in=answering.values("criteria_set_id"))
+    )
+
+
+def self_assess_area_ids(user, assessment) -> set[int] | None:
+    """Areas the user's body may self-assess: None = all (its own assessment), else the
+    areas of the province's set it is responsible for (possibly none)."""
+    if user.agency_id == assessment.agency_id:
+        return None
+    if assessment.criteria_set.target != "province" or not user.agency_id:
+        return set()
+    from scoring.models import Criterion
+
+    return set(
+        Criterion.objects.filter(
+            criteria_set_id=assessment.criteria_set_id,
+            depth=1,
+            responsible_agency_id=user.agency_id,
+        ).values_list("pk", flat=True)
     )
 
 
@@ -266,13 +287,16 @@ def assessment_actions(user, assessment, *, area_ids: set[int] | None | bool = F
     status = assessment.status
     s = Assessment.Status
     own = user.agency_id == assessment.agency_id and is_focal_officer(user)
+    self_areas = self_assess_area_ids(user, assessment) if is_focal_officer(user) else set()
     if area_ids is False:
         area_ids = appraisal_area_ids(
             user, assessment, list(assessment.period.assignments.select_related("area"))
         )
     appraiser = area_ids is None or bool(area_ids)
     return {
-        "self_assess": own and status == s.DRAFT,
+        "self_assess": (self_areas is None or bool(self_areas)) and status == s.DRAFT,
+        "submit": own and status == s.DRAFT,
+        "self_area_ids": self_areas,
         "explain": own and status == s.APPRAISED,
         "appeal": own and status == s.FINALISED,
         "appraise": appraiser and status in {s.SUBMITTED, s.EXPLANATION},

@@ -1,0 +1,102 @@
+"""Forms for rounds, bodies' reports and the consolidated report. Business rules
+(indicator checks, deadlines) live in ``reports.services``."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from coordination.forms import DateInput, MultipleFileField, active_agencies
+from reports.models import ReportRound
+
+
+class RoundForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Loại báo cáo"), choices=ReportRound.Kind.choices)
+    period = forms.ChoiceField(
+        label=_("Kỳ định kỳ"),
+        choices=ReportRound.Period.choices,
+        required=False,
+        help_text=_("Chọn kỳ để dùng khung số liệu mặc định (ngày 15 đến ngày 14) và hạn gửi."),
+    )
+    year = forms.IntegerField(label=_("Năm"), min_value=2000, max_value=2100)
+    title = forms.CharField(label=_("Tên kỳ báo cáo"), max_length=300, required=False)
+    period_start = forms.DateField(label=_("Số liệu từ ngày"), widget=DateInput(), required=False)
+    period_end = forms.DateField(label=_("Số liệu đến ngày"), widget=DateInput(), required=False)
+    deadline = forms.DateField(label=_("Hạn gửi báo cáo"), widget=DateInput(), required=False)
+    agencies = forms.ModelMultipleChoiceField(
+        label=_("Cơ quan phải báo cáo"),
+        queryset=active_agencies(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class YearForm(forms.Form):
+    year = forms.IntegerField(label=_("Năm"), min_value=2000, max_value=2100)
+
+
+class AgencyReportForm(forms.Form):
+    """One text area per section and one box per indicator, from the round's definition."""
+
+    files = MultipleFileField(label=_("Tệp đính kèm"))
+
+    def __init__(self, rnd: ReportRound, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for section in rnd.sections:
+            self.fields[f"sec_{section['code']}"] = forms.CharField(
+                label=section["label"],
+                required=False,
+                max_length=20000,
+                widget=forms.Textarea(attrs={"rows": 4}),
+            )
+        for indicator in rnd.indicators:
+            self.fields[f"ind_{indicator['code']}"] = forms.CharField(
+                label=indicator["label"],
+                required=False,
+                max_length=20,
+                widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+            )
+        self.rnd = rnd
+
+    def section_fields(self):
+        return [self[f"sec_{c}"] for c in self.rnd.section_codes]
+
+    def indicator_fields(self):
+        return [self[f"ind_{c}"] for c in self.rnd.indicator_codes]
+
+    def split(self) -> tuple[dict, dict]:
+        data = self.cleaned_data
+        sections = {c: data.get(f"sec_{c}", "") for c in self.rnd.section_codes}
+        indicators = {c: data.get(f"ind_{c}", "") for c in self.rnd.indicator_codes}
+        return sections, indicators
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Lý do trả lại"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ConsolidatedForm(forms.Form):
+    signer_title = forms.CharField(
+        label=_("Thẩm quyền, chức vụ người ký (mỗi dòng một dòng trên văn bản)"),
+        max_length=150,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    signer_name = forms.CharField(label=_("Họ tên người ký"), max_length=150, required=False)
+
+    def __init__(self, rnd: ReportRound, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for section in rnd.sections:
+            self.fields[f"sec_{section['code']}"] = forms.CharField(
+                label=section["label"],
+                required=False,
+                max_length=50000,
+                widget=forms.Textarea(attrs={"rows": 6}),
+            )
+        self.rnd = rnd
+
+    def section_fields(self):
+        return [self[f"sec_{c}"] for c in self.rnd.section_codes]
+
+    def sections(self) -> dict:
+        return {c: self.cleaned_data.get(f"sec_{c}", "") for c in self.rnd.section_codes}

@@ -1,0 +1,388 @@
+"""Writes for reporting rounds, bodies' reports and the consolidated report.
+
+Each service is a transaction, checks the actor through ``agencies.access``, validates
+(Vietnamese messages, nothing saved on error) and records history with a reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies import access
+from agencies.models import Agency
+from reports.models import (
+    AgencyReport,
+    AgencyReportVersion,
+    ConsolidatedReport,
+    ReportAttachment,
+    ReportRound,
+)
+
+K = ReportRound.Kind
+P = ReportRound.Period
+R = AgencyReport.Status
+
+# Periodic windows (Bộ Nội vụ 581/BNV-CCHC): data from the 15th to the 14th; reports reach
+# the Ministry by the 20th of the period's last month. Bodies' internal deadline defaults
+# to the 10th of that month so Sở Nội vụ can consolidate (configurable per round).
+SCHEDULE: dict[str, tuple[str, int]] = {
+    # period: (kind, last month of the period)
+    P.Q1: (K.QUARTERLY, 3),
+    P.H1: (K.HALF_YEAR, 6),
+    P.Q3: (K.QUARTERLY, 9),
+    P.YEAR: (K.ANNUAL, 12),
+}
+BODY_DEADLINE_DAY = 10
+MINISTRY_DEADLINE_DAY = 20
+
+
+def default_window(period: str, year: int) -> tuple[dt.date, dt.date, dt.date]:
+    """(data from, data to, bodies' deadline) for a periodic round."""
+    _kind, last_month = SCHEDULE[period]
+    start = dt.date(year - 1, 12, 15)
+    if period == P.Q3:
+        start = dt.date(year, 6, 15)
+    end = dt.date(year, last_month, 14)
+    return start, end, dt.date(year, last_month, BODY_DEADLINE_DAY)
+
+
+def default_title(period: str, year: int) -> str:
+    titles = {
+        P.Q1: _("Báo cáo công tác cải cách hành chính quý I năm %(year)s"),
+        P.H1: _("Báo cáo công tác cải cách hành chính 6 tháng đầu năm %(year)s"),
+        P.Q3: _("Báo cáo công tác cải cách hành chính quý III năm %(year)s"),
+        P.YEAR: _("Báo cáo công tác cải cách hành chính năm %(year)s"),
+    }
+    return titles[period] % {"year": year}
+
+
+def _save(obj, reason: str, **kwargs) -> None:
+    obj._change_reason = reason
+    obj.save(**kwargs)
+
+
+def _default_agencies() -> list[Agency]:
+    return list(Agency.objects.active())
+
+
+@transaction.atomic
+def round_create(
+    *,
+    actor,
+    kind: str,
+    year: int,
+    title: str = "",
+    period: str = "",
+    period_start: dt.date | None = None,
+    period_end: dt.date | None = None,
+    deadline: dt.date | None = None,
+    agencies: list[Agency] | None = None,
+) -> ReportRound:
+    """Open a round; periodic ones default to the Ministry's windows. Every required
+    body gets an empty draft report."""
+    if not access.reports_manage(actor):
+        raise PermissionDenied
+    if period:
+        d_start, d_end, d_deadline = default_window(period, year)
+        kind = SCHEDULE[period][0]
+        period_start = period_start or d_start
+        period_end = period_end or d_end
+        deadline = deadline or d_deadline
+        title = title.strip() or default_title(period, year)
+        if ReportRound.objects.filter(year=year, period=period).exists():
+            raise ValidationError(_("Kỳ báo cáo này của năm %(year)s đã có.") % {"year": year})
+    errors = []
+    if not title.strip():
+        errors.append(_("Hãy nhập tên kỳ báo cáo."))
+    if not (period_start and period_end and deadline):
+        errors.append(_("Hãy nhập kỳ số liệu và hạn gửi báo cáo."))
+    elif period_end < period_start:
+        errors.append(_("Ngày kết thúc kỳ số liệu phải sau ngày bắt đầu."))
+    agencies = _default_agencies() if agencies is None else list(agencies)
+    if not agencies:
+        errors.append(_("Hãy chọn ít nhất một cơ quan phải báo cáo."))
+    if errors:
+        raise ValidationError(errors)
+    rnd = ReportRound(
+        kind=kind,
+        year=year,
+        period=period,
+        title=title.strip(),
+        period_start=period_start,
+        period_end=period_end,
+        deadline=deadline,
+        created_by=actor,
+    )
+    rnd.full_clean()
+    _save(rnd, _("Mở kỳ báo cáo"))
+    rnd.required_agencies.set(agencies)
+    for agency in agencies:
+        _save(AgencyReport(round=rnd, agency=agency), _("Tạo báo cáo của cơ quan"))
+    return rnd
+
+
+@transaction.atomic
+def rounds_create_for_year(*, actor, year: int) -> list[ReportRound]:
+    """Open the periodic rounds (quý I, 6 tháng, quý III, năm) of a year; existing ones are
+    left as they are."""
+    if not access.reports_manage(actor):
+        raise PermissionDenied
+    existing = set(ReportRound.objects.filter(year=year).values_list("period", flat=True))
+    created = []
+    for period in SCHEDULE:
+        if period in existing:
+            continue
+        created.append(round_create(actor=actor, kind="", year=year, period=period))
+    return created
+
+
+@transaction.atomic
+def round_close(*, actor, rnd: ReportRound) -> ReportRound:
+    if not access.reports_manage(actor):
+        raise PermissionDenied
+    if rnd.status != ReportRound.Status.OPEN:
+        raise ValidationError(_("Kỳ báo cáo không còn mở."))
+    rnd.status = ReportRound.Status.CLOSED
+    _save(rnd, _("Khóa sổ kỳ báo cáo"))
+    return rnd
+
+
+# --- One body's report ------------------------------------------------------------------
+
+
+def _parse_count(raw) -> int | None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if isinstance(raw, bool):
+        raise ValueError
+    if isinstance(raw, int):
+        return raw
+    text = str(raw).strip().replace(".", "").replace(" ", "")
+    return int(text)
+
+
+def validate_indicators(rnd: ReportRound, raw: dict, *, complete: bool) -> dict[str, int]:
+    """Clean indicator values; raise ValidationError listing every problem."""
+    labels = {i["code"]: i["label"] for i in rnd.indicators}
+    values: dict[str, int] = {}
+    errors = []
+    for code, label in labels.items():
+        try:
+            value = _parse_count(raw.get(code))
+        except (TypeError, ValueError):
+            errors.append(_("“%(label)s” phải là một số nguyên.") % {"label": label})
+            continue
+        if value is None:
+            if complete:
+                errors.append(_("Chưa nhập “%(label)s”.") % {"label": label})
+            continue
+        if value < 0:
+            errors.append(_("“%(label)s” không được là số âm.") % {"label": label})
+            continue
+        values[code] = value
+    for check in rnd.checks:
+        total = values.get(check["total"])
+        parts = [values[c] for c in check["parts"] if c in values]
+        if total is not None and parts and sum(parts) > total:
+            errors.append(
+                _("Tổng “%(parts)s” (%(sum)s) vượt quá “%(total)s” (%(value)s).")
+                % {
+                    "parts": "” + “".join(labels[c] for c in check["parts"]),
+                    "sum": sum(parts),
+                    "total": labels[check["total"]],
+                    "value": total,
+                }
+            )
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def _clean_sections(rnd: ReportRound, raw: dict, *, complete: bool) -> dict[str, str]:
+    sections = {code: (raw.get(code) or "").strip() for code in rnd.section_codes}
+    if complete and not any(sections.values()):
+        raise ValidationError(_("Báo cáo chưa có nội dung: hãy viết ít nhất một phần."))
+    return {code: text for code, text in sections.items() if text}
+
+
+@transaction.atomic
+def report_save(
+    *,
+    actor,
+    report: AgencyReport,
+    sections: dict,
+    indicators: dict,
+    submit: bool,
+    files=(),
+    when: dt.datetime | None = None,
+) -> AgencyReport:
+    """Save a draft or submit. A submission is kept as a version; the first one decides
+    whether the body reported late."""
+    from coordination.uploads import validate_upload
+
+    report = AgencyReport.objects.select_for_update().select_related("round").get(pk=report.pk)
+    access.require(access.reports_actions(actor, report)["edit"])
+    values = validate_indicators(report.round, indicators, complete=submit)
+    texts = _clean_sections(report.round, sections, complete=submit)
+    for upload in files:
+        validate_upload(upload)
+    report.sections, report.indicators = texts, values
+    if submit:
+        _submit(report, actor, when or timezone.now())
+    _save(report, _("Gửi báo cáo") if submit else _("Lưu bản nháp báo cáo"))
+    for upload in files:
+        ReportAttachment.objects.create(
+            report=report,
+            file=upload,
+            original_name=upload.name[:255],
+            size=upload.size,
+            uploaded_by=actor,
+        )
+    return report
+
+
+def _submit(report: AgencyReport, actor, when: dt.datetime) -> None:
+    if report.first_submitted_at is None:
+        report.first_submitted_at = when
+        report.is_late = timezone.localdate(when) > report.round.deadline
+    report.status = R.SUBMITTED
+    report.submitted_at, report.submitted_by = when, actor
+    report.return_reason = ""
+    report.version += 1
+    AgencyReportVersion.objects.create(
+        report=report,
+        version=report.version,
+        sections=report.sections,
+        indicators=report.indicators,
+        submitted_at=when,
+        submitted_by=actor,
+        is_late=timezone.localdate(when) > report.round.deadline,
+    )
+
+
+def _reviewable(actor, report: AgencyReport) -> AgencyReport:
+    report = AgencyReport.objects.select_for_update().select_related("round").get(pk=report.pk)
+    access.require(access.reports_actions(actor, report)["review"])
+    return report
+
+
+@transaction.atomic
+def report_return(*, actor, report: AgencyReport, reason: str) -> AgencyReport:
+    report = _reviewable(actor, report)
+    if not reason.strip():
+        raise ValidationError(_("Hãy ghi lý do trả lại báo cáo."))
+    report.status = R.RETURNED
+    report.return_reason = reason.strip()
+    _save(report, _("Trả lại báo cáo: %(reason)s") % {"reason": reason.strip()})
+    return report
+
+
+@transaction.atomic
+def report_accept(*, actor, report: AgencyReport, when: dt.datetime | None = None) -> AgencyReport:
+    report = _reviewable(actor, report)
+    report.status = R.ACCEPTED
+    report.accepted_at = when or timezone.now()
+    _save(report, _("Chấp nhận báo cáo"))
+    return report
+
+
+# --- Consolidation ----------------------------------------------------------------------
+
+
+def compile_sections(rnd: ReportRound) -> dict[str, str]:
+    """Each section's text: the bodies' submitted texts, one paragraph per body."""
+    from reports.selectors import counted_reports
+
+    reports = list(counted_reports(rnd))
+    compiled = {}
+    for code in rnd.section_codes:
+        paragraphs = [
+            f"{r.agency.short_name}: {r.sections[code]}" for r in reports if r.sections.get(code)
+        ]
+        compiled[code] = "\n\n".join(paragraphs)
+    return compiled
+
+
+@transaction.atomic
+def consolidated_get_or_create(*, actor, rnd: ReportRound) -> ConsolidatedReport:
+    if not access.reports_manage(actor):
+        raise PermissionDenied
+    existing = ConsolidatedReport.objects.filter(round=rnd).first()
+    if existing is not None:
+        return existing
+    lead = Agency.objects.lead()
+    director = lead.users.filter(position__icontains="giám đốc").first()
+    report = ConsolidatedReport(
+        round=rnd,
+        sections=compile_sections(rnd),
+        signer_title=_("KT. GIÁM ĐỐC") + "\n" + _("PHÓ GIÁM ĐỐC"),
+        signer_name=director.full_name if director else "",
+    )
+    _save(report, _("Tổng hợp báo cáo"))
+    return report
+
+
+@transaction.atomic
+def consolidated_update(
+    *,
+    actor,
+    report: ConsolidatedReport,
+    sections: dict,
+    signer_title: str,
+    signer_name: str,
+    recompile: bool = False,
+) -> ConsolidatedReport:
+    """Nội vụ edits the compiled text (or compiles it again from the bodies' reports)."""
+    report = (
+        ConsolidatedReport.objects.select_for_update().select_related("round").get(pk=report.pk)
+    )
+    if not access.reports_manage(actor):
+        raise PermissionDenied
+    if report.is_issued:
+        raise ValidationError(_("Báo cáo đã ban hành, không thể sửa."))
+    codes = report.round.section_codes
+    if recompile:
+        report.sections = compile_sections(report.round)
+    else:
+        report.sections = {c: (sections.get(c) or "").strip() for c in codes}
+    report.signer_title = signer_title.strip()
+    report.signer_name = signer_name.strip()
+    _save(report, _("Sửa báo cáo tổng hợp"))
+    return report
+
+
+@transaction.atomic
+def consolidated_issue(
+    *, actor, report: ConsolidatedReport, when: dt.datetime | None = None
+) -> ConsolidatedReport:
+    """Assign the next number of the year, freeze the totals and the PDF."""
+    from reports import pdf
+    from reports.selectors import indicator_totals
+
+    report = (
+        ConsolidatedReport.objects.select_for_update().select_related("round").get(pk=report.pk)
+    )
+    if not access.reports_manage(actor):
+        raise PermissionDenied
+    if report.is_issued:
+        raise ValidationError(_("Báo cáo đã được ban hành."))
+    if not report.signer_name.strip():
+        raise ValidationError(_("Hãy nhập họ tên người ký trước khi ban hành."))
+    when = when or timezone.now()
+    year = timezone.localtime(when).year
+    last = ConsolidatedReport.objects.filter(issued_at__year=year).aggregate(n=Max("number"))
+    report.number = (last["n"] or 0) + 1
+    report.issued_at, report.issued_by = when, actor
+    report.indicator_totals = indicator_totals(report.round)
+    _save(report, _("Ban hành báo cáo tổng hợp"))
+    rnd = report.round
+    rnd.status = ReportRound.Status.ISSUED
+    _save(rnd, _("Ban hành báo cáo tổng hợp"))
+    pdf.consolidated_pdf(report.round, freeze=True)
+    return report

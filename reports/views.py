@@ -1,0 +1,365 @@
+"""Thin function views: fetch through the access layer, bind a form, call one service.
+PDF views authorise and stream what ``reports.pdf`` returns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from agencies import access
+from agencies.models import Agency
+from coordination.models import Task
+from reports import pdf, selectors, services
+from reports.forms import AgencyReportForm, ConsolidatedForm, ReasonForm, RoundForm, YearForm
+from reports.models import AgencyReport, ConsolidatedReport, ReportAttachment, ReportRound
+
+
+def _errors(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def _pdf(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+def _round(request: HttpRequest, pk: int) -> ReportRound:
+    rnd = access.get_visible_or_404(ReportRound.objects, request.user, pk=pk)
+    access.require(access.reports_province_documents(request.user))
+    return rnd
+
+
+def _report(request: HttpRequest, pk: int) -> AgencyReport:
+    return access.get_visible_or_404(
+        AgencyReport.objects.select_related("round", "agency", "submitted_by"),
+        request.user,
+        pk=pk,
+    )
+
+
+# --- Pages ----------------------------------------------------------------------------------
+
+
+@require_GET
+def reports_home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    province = access.reports_province_documents(user)
+    context = {
+        "province": province,
+        "manage": access.reports_manage(user),
+        "rounds": list(selectors.rounds_with_counts(user)) if province else [],
+        "own_reports": []
+        if province
+        else list(
+            AgencyReport.objects.visible_to(user)
+            .filter(agency_id=user.agency_id)
+            .select_related("round")
+            .order_by("-round__deadline")
+        ),
+        "year": timezone.localdate().year,
+        "overdue_bodies": selectors.overdue_by_agency() if access.reports_manage(user) else [],
+        "status_periods": _status_periods() if province else [],
+        **_scoring_documents(user, province),
+    }
+    return render(request, "reports/report_home.html", context)
+
+
+def _scoring_documents(user, province: bool) -> dict:
+    """Scoring periods whose ranking the user may download, and their own scorecards."""
+    from scoring.models import Assessment, ScoringPeriod
+
+    periods = ScoringPeriod.objects.order_by("-year", "-pk")
+    if not province:
+        periods = periods.filter(published_at__isnull=False)
+    cards = (
+        Assessment.objects.visible_to(user)
+        .filter(agency_id=user.agency_id)
+        .select_related("period")
+        .order_by("-period__year", "-pk")
+    )
+    return {"scoring_periods": list(periods), "own_scorecards": list(cards)}
+
+
+def _status_periods() -> list[dict]:
+    """Periods offered for the coordination status report: this year and last year."""
+    year = timezone.localdate().year
+    return [
+        {"label": _("Năm %(y)s") % {"y": y}, "start": dt.date(y, 1, 1), "end": dt.date(y, 12, 31)}
+        for y in (year, year - 1)
+    ]
+
+
+@require_http_methods(["GET", "POST"])
+def round_create(request: HttpRequest) -> HttpResponse:
+    access.require(access.reports_manage(request.user))
+    initial = {"year": timezone.localdate().year, "agencies": list(Agency.objects.active())}
+    form = RoundForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            rnd = services.round_create(
+                actor=request.user,
+                kind=data["kind"],
+                year=data["year"],
+                period=data["period"],
+                title=data["title"],
+                period_start=data["period_start"],
+                period_end=data["period_end"],
+                deadline=data["deadline"],
+                agencies=list(data["agencies"]),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Đã mở kỳ báo cáo."))
+            return redirect("round_detail", pk=rnd.pk)
+    return render(request, "reports/round_form.html", {"form": form})
+
+
+@require_POST
+def rounds_create_year(request: HttpRequest) -> HttpResponse:
+    access.require(access.reports_manage(request.user))
+    form = YearForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Năm không hợp lệ."))
+        return redirect("reports_home")
+    created = services.rounds_create_for_year(actor=request.user, year=form.cleaned_data["year"])
+    messages.success(request, _("Đã mở %(n)s kỳ báo cáo định kỳ.") % {"n": len(created)})
+    return redirect("reports_home")
+
+
+@require_GET
+def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    rnd = _round(request, pk)
+    table = selectors.submission_table(rnd)
+    totals = selectors.indicator_totals(rnd)
+    consolidated = ConsolidatedReport.objects.filter(round=rnd).first()
+    context = {
+        "round": rnd,
+        "rows": [dict(r, label=selectors.SUBMISSION_LABELS[r["state"]]) for r in table],
+        "totals": [{"label": i["label"], "total": totals[i["code"]]} for i in rnd.indicators],
+        "consolidated": consolidated,
+        "manage": access.reports_manage(request.user),
+    }
+    return render(request, "reports/round_detail.html", context)
+
+
+@require_GET
+def agency_report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _report(request, pk)
+    rnd = report.round
+    context = {
+        "report": report,
+        "round": rnd,
+        "sections": [
+            {"label": s["label"], "text": report.sections.get(s["code"], "")} for s in rnd.sections
+        ],
+        "indicators": [
+            {"label": i["label"], "value": report.indicators.get(i["code"])} for i in rnd.indicators
+        ],
+        "versions": list(report.versions.select_related("submitted_by")),
+        "attachments": list(report.attachments.all()),
+        "actions": access.reports_actions(request.user, report),
+        "reason_form": ReasonForm(),
+        "state_label": selectors.SUBMISSION_LABELS[selectors.submission_state(report)],
+    }
+    return render(request, "reports/agencyreport_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def agency_report_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _report(request, pk)
+    access.require(access.reports_actions(request.user, report)["edit"])
+    initial = {f"sec_{k}": v for k, v in report.sections.items()}
+    initial |= {f"ind_{k}": v for k, v in report.indicators.items()}
+    form = AgencyReportForm(report.round, request.POST or None, request.FILES or None)
+    if request.method == "GET":
+        form = AgencyReportForm(report.round, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        sections, indicators = form.split()
+        submit = request.POST.get("action") == "submit"
+        try:
+            services.report_save(
+                actor=request.user,
+                report=report,
+                sections=sections,
+                indicators=indicators,
+                submit=submit,
+                files=form.cleaned_data["files"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Đã gửi báo cáo.") if submit else _("Đã lưu bản nháp."))
+            return redirect("agency_report_detail", pk=report.pk)
+    return render(request, "reports/agencyreport_form.html", {"report": report, "form": form})
+
+
+@require_POST
+def agency_report_return(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _report(request, pk)
+    access.require(access.reports_actions(request.user, report)["review"])
+    form = ReasonForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Hãy ghi lý do trả lại báo cáo."))
+        services.report_return(
+            actor=request.user, report=report, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, _("Đã trả lại báo cáo."))
+    except ValidationError as exc:
+        _errors(request, exc)
+    return redirect("agency_report_detail", pk=report.pk)
+
+
+@require_POST
+def agency_report_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _report(request, pk)
+    access.require(access.reports_actions(request.user, report)["review"])
+    services.report_accept(actor=request.user, report=report)
+    messages.success(request, _("Đã chấp nhận báo cáo."))
+    return redirect("agency_report_detail", pk=report.pk)
+
+
+@require_GET
+def report_attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    attachment = get_object_or_404(ReportAttachment.objects.select_related("report"), pk=pk)
+    _report(request, attachment.report_id)
+    return FileResponse(
+        attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def consolidated_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    rnd = _round(request, pk)
+    access.require(access.reports_manage(request.user))
+    consolidated = ConsolidatedReport.objects.filter(round=rnd).first()
+    if request.method == "POST" and request.POST.get("action") == "create":
+        services.consolidated_get_or_create(actor=request.user, rnd=rnd)
+        return redirect("consolidated_edit", pk=rnd.pk)
+    form = None
+    if consolidated is not None:
+        initial = {f"sec_{k}": v for k, v in consolidated.sections.items()}
+        initial |= {
+            "signer_title": consolidated.signer_title,
+            "signer_name": consolidated.signer_name,
+        }
+        form = ConsolidatedForm(rnd, request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.consolidated_update(
+                    actor=request.user,
+                    report=consolidated,
+                    sections=form.sections(),
+                    signer_title=form.cleaned_data["signer_title"],
+                    signer_name=form.cleaned_data["signer_name"],
+                    recompile=request.POST.get("action") == "recompile",
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Đã lưu báo cáo tổng hợp."))
+                return redirect("consolidated_edit", pk=rnd.pk)
+    context = {"round": rnd, "consolidated": consolidated, "form": form}
+    return render(request, "reports/consolidatedreport_form.html", context)
+
+
+@require_POST
+def consolidated_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    rnd = _round(request, pk)
+    access.require(access.reports_manage(request.user))
+    consolidated = ConsolidatedReport.objects.filter(round=rnd).first()
+    if consolidated is None:
+        raise Http404
+    try:
+        services.consolidated_issue(actor=request.user, report=consolidated)
+        messages.success(request, _("Đã ban hành báo cáo tổng hợp."))
+    except ValidationError as exc:
+        _errors(request, exc)
+    return redirect("round_detail", pk=rnd.pk)
+
+
+# --- Documents ------------------------------------------------------------------------------
+
+
+@require_GET
+def consolidated_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    rnd = _round(request, pk)
+    return _pdf(pdf.consolidated_pdf(rnd), f"bao-cao-tong-hop-{rnd.year}-{rnd.pk}.pdf")
+
+
+@require_GET
+def agency_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _report(request, pk)
+    name = f"bao-cao-{report.agency.code.lower()}-{report.round.year}-{report.round_id}.pdf"
+    return _pdf(pdf.agency_report_pdf(report), name)
+
+
+def _date_param(request: HttpRequest, name: str, default: dt.date) -> dt.date:
+    raw = request.GET.get(name, "")
+    try:
+        return dt.date.fromisoformat(raw) if raw else default
+    except ValueError as exc:
+        raise Http404 from exc
+
+
+@require_GET
+def coordination_status_pdf(request: HttpRequest) -> HttpResponse:
+    access.require(access.reports_province_documents(request.user))
+    year = timezone.localdate().year
+    start = _date_param(request, "from", dt.date(year, 1, 1))
+    end = _date_param(request, "to", dt.date(year, 12, 31))
+    if end < start:
+        raise Http404
+    data = pdf.coordination_status_pdf(start, end)
+    return _pdf(data, f"tinh-hinh-phoi-hop-{start:%Y%m%d}-{end:%Y%m%d}.pdf")
+
+
+@require_GET
+def reminder_letter_pdf(request: HttpRequest, code: str) -> HttpResponse:
+    access.require(access.reports_manage(request.user))
+    agency = get_object_or_404(Agency, code=code)
+    return _pdf(pdf.reminder_pdf(agency), f"cong-van-don-doc-{agency.code.lower()}.pdf")
+
+
+@require_GET
+def task_dossier_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    task = access.get_visible_or_404(
+        Task.objects.select_related("chair_agency", "tracking_agency"), request.user, pk=pk
+    )
+    full = access.reports_dossier_shows_all_bodies(request.user, task)
+    data = pdf.task_dossier_pdf(task, only_agency_id=None if full else request.user.agency_id)
+    return _pdf(data, f"ho-so-nhiem-vu-{task.pk}.pdf")
+
+
+@require_GET
+def scoring_results_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    from scoring.models import ScoringPeriod
+
+    period = get_object_or_404(ScoringPeriod, pk=pk)
+    access.require(access.results_visible_to(request.user, period) == "all")
+    data = pdf.scoring_results_pdf(period, request.user)
+    return _pdf(data, f"ket-qua-chi-so-cchc-{period.year}-{period.pk}.pdf")
+
+
+@require_GET
+def scorecard_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    from scoring.models import Assessment
+
+    assessment = access.get_visible_or_404(
+        Assessment.objects.select_related("agency", "period", "criteria_set"), request.user, pk=pk
+    )
+    data = pdf.scorecard_pdf(assessment)
+    name = f"bang-diem-{assessment.agency.code.lower()}-{assessment.period.year}.pdf"
+    return _pdf(data, name)
