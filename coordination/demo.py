@@ -123,10 +123,12 @@ def _age(task: Task, days: int) -> None:
     task.due_date = today + dt.timedelta(days=days)
     task.version += 1
     task._change_reason = "Dữ liệu trình diễn: lùi hạn xử lý"
+    task._history_user = task.created_by
     task.save()
     for part in task.participations.exclude(due_date=None):
         part.due_date = task.due_date
         part._change_reason = "Dữ liệu trình diễn: lùi hạn"
+        part._history_user = task.created_by
         part.save()
 
 

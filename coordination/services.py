@@ -53,13 +53,15 @@ class ParticipantSpec:
     contributor_due_dates: dict[int, dt.date | None]
 
 
-def _reason(obj, reason: str) -> None:
+def _reason(obj, reason: str, actor=None) -> None:
     obj._change_reason = reason
+    if actor is not None:
+        obj._history_user = actor  # commands and jobs have no request to take it from
 
 
-def _save(obj, reason: str, **kwargs) -> None:
-    _reason(obj, reason)
-    obj.save(**kwargs)
+def _save(obj, reason: str, actor=None) -> None:
+    _reason(obj, reason, actor)
+    obj.save()
 
 
 def _validate_participants(spec: ParticipantSpec, due_date: dt.date) -> None:
@@ -104,10 +106,10 @@ def task_set_participants(*, actor, task: Task, spec: ParticipantSpec) -> None:
     This is the only code that grants or revokes object permissions on a Task."""
     if not access.is_noivu_officer(actor):
         raise PermissionDenied
-    _apply_participants(task, spec)
+    _apply_participants(task, spec, actor)
 
 
-def _apply_participants(task: Task, spec: ParticipantSpec) -> None:
+def _apply_participants(task: Task, spec: ParticipantSpec, actor=None) -> None:
     _validate_participants(spec, task.due_date)
     wanted: dict[int, tuple[str, dt.date | None]] = {
         spec.chair.pk: (P.Role.CHAIR, None),
@@ -129,7 +131,7 @@ def _apply_participants(task: Task, spec: ParticipantSpec) -> None:
                     % {"name": part.agency.name}
                 )
             _revoke(task, part.agency.group, part.role)
-            _reason(part, _("Bỏ khỏi danh sách tham gia"))
+            _reason(part, _("Bỏ khỏi danh sách tham gia"), actor)
             part.delete()
     # Roles chair/track are unique per task: delete first, then create.
     for agency_id, (role, own_due) in wanted.items():
@@ -137,17 +139,17 @@ def _apply_participants(task: Task, spec: ParticipantSpec) -> None:
         if part is not None and part.role == role:
             if part.due_date != own_due:
                 part.due_date = own_due
-                _save(part, _("Đổi hạn của cơ quan"))
+                _save(part, _("Đổi hạn của cơ quan"), actor)
             _grant(task, agencies[agency_id].group, role)
             continue
         part = Participation(task=task, agency=agencies[agency_id], role=role, due_date=own_due)
-        _save(part, _("Thêm vào danh sách tham gia"))
+        _save(part, _("Thêm vào danh sách tham gia"), actor)
         _grant(task, agencies[agency_id].group, role)
     changed = task.chair_agency_id != spec.chair.pk or task.tracking_agency_id != spec.tracker.pk
     if changed:
         task.chair_agency, task.tracking_agency = spec.chair, spec.tracker
         task.version += 1
-        _save(task, _("Đổi cơ quan chủ trì, theo dõi"))
+        _save(task, _("Đổi cơ quan chủ trì, theo dõi"), actor)
     if task.status != S.DRAFT:
         notify.participants_changed(task)
 
@@ -191,7 +193,7 @@ def task_create(
         created_by=actor,
     )
     task.full_clean()
-    _save(task, _("Tạo nhiệm vụ"))
+    _save(task, _("Tạo nhiệm vụ"), actor)
     task_set_participants(actor=actor, task=task, spec=spec)
     for upload in files:
         attachment_add(actor=actor, task=task, upload=upload)
@@ -234,7 +236,7 @@ def task_update(*, actor, task: Task, expected_version: int, changes: dict) -> T
             setattr(locked, field, changes[field])
     locked.full_clean()
     locked.version += 1
-    _save(locked, _("Sửa thông tin nhiệm vụ"))
+    _save(locked, _("Sửa thông tin nhiệm vụ"), actor)
     return locked
 
 
@@ -253,7 +255,7 @@ def task_assign(*, actor, task: Task) -> Task:
     task = _locked(task)
     access.require(access.task_actions(actor, task)["assign"])
     _transition(task, {S.DRAFT}, S.ASSIGNED)
-    _save(task, _("Giao nhiệm vụ"))
+    _save(task, _("Giao nhiệm vụ"), actor)
     notify.task_assigned(task)
     return task
 
@@ -266,15 +268,15 @@ def task_cancel(*, actor, task: Task, reason: str) -> Task:
         raise ValidationError({"reason": _("Hãy ghi lý do hủy nhiệm vụ.")})
     _transition(task, {S.DRAFT, S.ASSIGNED, S.IN_PROGRESS, S.UNDER_REVIEW, S.RETURNED}, S.CANCELLED)
     task.return_reason = reason.strip()
-    _save(task, _("Hủy nhiệm vụ: %(reason)s") % {"reason": reason.strip()})
+    _save(task, _("Hủy nhiệm vụ: %(reason)s") % {"reason": reason.strip()}, actor)
     return task
 
 
-def _mark_in_progress(task: Task) -> None:
+def _mark_in_progress(task: Task, actor) -> None:
     if task.status == S.ASSIGNED:
         task.status = S.IN_PROGRESS
         task.version += 1
-        _save(task, _("Bắt đầu thực hiện"))
+        _save(task, _("Bắt đầu thực hiện"), actor)
 
 
 def _participation_for(task: Task, actor) -> Participation:
@@ -337,7 +339,7 @@ def contribution_save(
     contribution.is_consolidation = is_chair
     contribution.submitted_by = actor
     contribution.submitted_at = timezone.now() if submit else None
-    _save(contribution, _("Gửi nội dung") if submit else _("Lưu dự thảo"))
+    _save(contribution, _("Gửi nội dung") if submit else _("Lưu dự thảo"), actor)
     if nominations is not None:
         contribution.nominations.all().delete()
         Nomination.objects.bulk_create(
@@ -345,19 +347,19 @@ def contribution_save(
         )
     for upload in files:
         attachment_add(actor=actor, task=task, upload=upload, contribution=contribution)
-    _mark_in_progress(task)
+    _mark_in_progress(task, actor)
     if submit:
         part.status = P.Status.SUBMITTED
         part.submitted_at = contribution.submitted_at
         part.return_reason = ""
-        _save(part, _("Gửi lần %(v)s") % {"v": contribution.version})
+        _save(part, _("Gửi lần %(v)s") % {"v": contribution.version}, actor)
         if is_chair:
             _transition(task, {S.ASSIGNED, S.IN_PROGRESS, S.RETURNED}, S.UNDER_REVIEW)
-            _save(task, _("Cơ quan chủ trì gửi kết quả tổng hợp"))
+            _save(task, _("Cơ quan chủ trì gửi kết quả tổng hợp"), actor)
             notify.task_submitted_for_review(task)
     elif part.status == P.Status.PENDING:
         part.status = P.Status.IN_PROGRESS
-        _save(part, _("Bắt đầu soạn nội dung"))
+        _save(part, _("Bắt đầu soạn nội dung"), actor)
     return contribution
 
 
@@ -389,13 +391,13 @@ def participation_review(
         part.status = P.Status.ACCEPTED
         part.accepted_at = timezone.now()
         part.accepted_late = _late(part.effective_due_date, part.submitted_at)
-        _save(part, _("Chấp nhận nội dung phối hợp"))
+        _save(part, _("Chấp nhận nội dung phối hợp"), actor)
     else:
         if not reason.strip():
             raise ValidationError({"reason": _("Hãy ghi lý do trả lại.")})
         part.status = P.Status.RETURNED
         part.return_reason = reason.strip()
-        _save(part, _("Trả lại: %(r)s") % {"r": reason.strip()})
+        _save(part, _("Trả lại: %(r)s") % {"r": reason.strip()}, actor)
         notify.participation_returned(part)
     return part
 
@@ -411,7 +413,7 @@ def participation_exempt(*, actor, participation: Participation, reason: str) ->
         raise ValidationError({"reason": _("Hãy ghi lý do miễn thực hiện.")})
     part.status = P.Status.EXEMPT
     part.return_reason = reason.strip()
-    _save(part, _("Miễn thực hiện: %(r)s") % {"r": reason.strip()})
+    _save(part, _("Miễn thực hiện: %(r)s") % {"r": reason.strip()}, actor)
     return part
 
 
@@ -427,24 +429,24 @@ def task_review(*, actor, task: Task, accept: bool, reason: str = "") -> Task:
         task.completed_at = timezone.now()
         task.completed_late = _late(task.due_date, chair.submitted_at or task.completed_at)
         task.return_reason = ""
-        _save(task, _("Chấp nhận kết quả, hoàn thành nhiệm vụ"))
+        _save(task, _("Chấp nhận kết quả, hoàn thành nhiệm vụ"), actor)
         chair.status = P.Status.ACCEPTED
         chair.accepted_at = task.completed_at
         chair.accepted_late = task.completed_late
-        _save(chair, _("Chấp nhận kết quả tổng hợp"))
+        _save(chair, _("Chấp nhận kết quả tổng hợp"), actor)
         if tracker:
             tracker.status = P.Status.ACCEPTED
             tracker.accepted_at = task.completed_at
-            _save(tracker, _("Nhiệm vụ hoàn thành"))
+            _save(tracker, _("Nhiệm vụ hoàn thành"), actor)
     else:
         if not reason.strip():
             raise ValidationError({"reason": _("Hãy ghi lý do trả lại.")})
         _transition(task, {S.UNDER_REVIEW}, S.RETURNED)
         task.return_reason = reason.strip()
-        _save(task, _("Trả lại: %(r)s") % {"r": reason.strip()})
+        _save(task, _("Trả lại: %(r)s") % {"r": reason.strip()}, actor)
         chair.status = P.Status.RETURNED
         chair.return_reason = reason.strip()
-        _save(chair, _("Trả lại: %(r)s") % {"r": reason.strip()})
+        _save(chair, _("Trả lại: %(r)s") % {"r": reason.strip()}, actor)
         notify.participation_returned(chair)
     return task
 
