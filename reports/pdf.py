@@ -13,14 +13,14 @@ import hashlib
 import json
 import logging
 import unicodedata
-from functools import cache
+from functools import cache, wraps
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
@@ -38,6 +38,18 @@ for _name in ("weasyprint", "weasyprint.progress", "fontTools"):
 
 
 # --- Formatting ---------------------------------------------------------------------------
+
+
+def in_vietnamese(func):
+    """Official documents are always Vietnamese, whatever the reader's UI language;
+    this also keeps the cached document the same for every reader."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        with translation.override("vi"):
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 def nfc(value):
@@ -135,6 +147,7 @@ def _layout_version() -> str:
     return digest.hexdigest()[:16]
 
 
+@in_vietnamese
 def render_pdf(template: str, context: dict) -> bytes:
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
@@ -273,6 +286,7 @@ def _count_states(table: list[dict]) -> dict[str, int]:
     return counts
 
 
+@in_vietnamese
 def consolidated_pdf(rnd: ReportRound, *, freeze: bool = False) -> bytes:
     key = f"round-{rnd.pk}"
     frozen = frozen_document(Kind.CONSOLIDATED, key)
@@ -314,6 +328,7 @@ def agency_report_context(report: AgencyReport) -> dict:
     }
 
 
+@in_vietnamese
 def agency_report_pdf(report: AgencyReport) -> bytes:
     context = agency_report_context(report)
     return stored_or_render(
@@ -360,6 +375,7 @@ def coordination_status_context(date_from: dt.date, date_to: dt.date, today: dt.
     }
 
 
+@in_vietnamese
 def coordination_status_pdf(date_from: dt.date, date_to: dt.date) -> bytes:
     today = timezone.localdate()
     context = coordination_status_context(date_from, date_to, today)
@@ -398,6 +414,7 @@ def reminder_context(agency: Agency, today: dt.date) -> dict:
     }
 
 
+@in_vietnamese
 def reminder_pdf(agency: Agency) -> bytes:
     today = timezone.localdate()
     context = reminder_context(agency, today)
@@ -484,6 +501,7 @@ def task_dossier_context(task, *, only_agency_id: int | None) -> dict:
     }
 
 
+@in_vietnamese
 def task_dossier_pdf(task, *, only_agency_id: int | None = None) -> bytes:
     context = task_dossier_context(task, only_agency_id=only_agency_id)
     variant = "all" if only_agency_id is None else f"a{only_agency_id}"
@@ -545,6 +563,7 @@ def scoring_results_context(period, user) -> dict:
     }
 
 
+@in_vietnamese
 def scoring_results_pdf(period, user) -> bytes:
     context = scoring_results_context(period, user)
     return stored_or_render(
@@ -600,6 +619,7 @@ def scorecard_context(assessment) -> dict:
     }
 
 
+@in_vietnamese
 def scorecard_pdf(assessment) -> bytes:
     context = scorecard_context(assessment)
     return stored_or_render(
