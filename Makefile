@@ -6,7 +6,7 @@ PORT ?= 8000
 DEMO_PASSWORD ?= PhuYen@CCHC2024
 export DEMO_PASSWORD
 
-.PHONY: demo test install system-deps migrate seed serve lint format check messages
+.PHONY: bench demo test install system-deps migrate seed serve lint format check messages
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,7 @@ seed: migrate
 
 demo: seed
 	@echo "Cổng điều phối CCHC đang chạy tại http://127.0.0.1:$(PORT) (Ctrl+C để dừng)"
-	DEMO_MODE=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	DEMO_MODE=1 MFA_REQUIRED=0 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install messages
 	$(PY) manage.py makemigrations --check --dry-run -v0
@@ -46,3 +46,9 @@ format: install
 
 check: install
 	$(PY) manage.py check
+
+# Province-scale benchmark (issue 7): BENCH_DB=sqlite for SQLite, BENCH_SCALE=0.1 for a quick run.
+BENCH_DB ?= postgres
+BENCH_SCALE ?= 1.0
+bench: install messages
+	$(PY) bench/run.py --db $(BENCH_DB) --scale $(BENCH_SCALE)

@@ -17,3 +17,18 @@ class AgenciesConfig(AppConfig):
         # Role groups and their model permissions are reference data: (re)created
         # idempotently after every migrate, once all apps' permissions exist.
         post_migrate.connect(_ensure_roles, dispatch_uid="agencies.ensure_roles")
+        self._connect_security_signals()
+
+    def _connect_security_signals(self) -> None:
+        from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+        from django.db.models.signals import post_save
+
+        from agencies import signals
+        from agencies.models import User
+
+        user_logged_in.connect(signals.on_logged_in, dispatch_uid="agencies.logged_in")
+        user_logged_out.connect(signals.on_logged_out, dispatch_uid="agencies.logged_out")
+        user_login_failed.connect(signals.on_login_failed, dispatch_uid="agencies.login_failed")
+        user_locked_out.connect(signals.on_locked_out, dispatch_uid="agencies.locked_out")
+        post_save.connect(signals.on_user_saved, sender=User, dispatch_uid="agencies.user_saved")

@@ -152,3 +152,66 @@ def sync_agency_group(user: User) -> None:
         user.groups.remove(*stale)
     if wanted and not user.groups.filter(pk=wanted).exists():
         user.groups.add(wanted)
+
+
+class SecurityEvent(models.Model):
+    """One security-relevant event: who, what, when, from where (see agencies/security.py)."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("Đăng nhập")
+        LOGIN_FAILED = "login_failed", _("Đăng nhập thất bại")
+        LOCKOUT = "lockout", _("Khóa đăng nhập")
+        UNLOCK = "unlock", _("Mở khóa đăng nhập")
+        LOGOUT = "logout", _("Đăng xuất")
+        SESSION_ENDED = "session_ended", _("Kết thúc phiên")
+        MFA_ENABLED = "mfa_enabled", _("Bật xác thực hai yếu tố")
+        MFA_DISABLED = "mfa_disabled", _("Tắt xác thực hai yếu tố")
+        MFA_VERIFIED = "mfa_verified", _("Xác thực yếu tố thứ hai")
+        MFA_FAILED = "mfa_failed", _("Xác thực yếu tố thứ hai thất bại")
+        MFA_RECOVERY_USED = "mfa_recovery", _("Dùng mã khôi phục")
+        DENIED = "denied", _("Từ chối truy cập")
+        DOWNLOAD = "download", _("Tải tài liệu")
+
+    kind = models.CharField(_("loại sự kiện"), max_length=20, choices=Kind.choices)
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("người dùng"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    username = models.CharField(_("tên đăng nhập"), max_length=150, blank=True)
+    ip = models.GenericIPAddressField(_("địa chỉ IP"), null=True, blank=True)
+    path = models.CharField(_("đường dẫn"), max_length=500, blank=True)
+    detail = models.CharField(_("chi tiết"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("thời điểm"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("sự kiện an ninh")
+        verbose_name_plural = _("sự kiện an ninh")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["kind", "-created_at"], name="secevent_kind_created")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.username}"
+
+
+class UserSession(models.Model):
+    """A signed-in session of a user, so the user (or an admin) can see and end it."""
+
+    session_key = models.CharField(_("khóa phiên"), max_length=40, primary_key=True)
+    user = models.ForeignKey(
+        User, verbose_name=_("người dùng"), on_delete=models.CASCADE, related_name="+"
+    )
+    ip = models.GenericIPAddressField(_("địa chỉ IP"), null=True, blank=True)
+    user_agent = models.CharField(_("trình duyệt"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("đăng nhập lúc"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("phiên đăng nhập")
+        verbose_name_plural = _("phiên đăng nhập")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%d/%m/%Y %H:%M}"

@@ -17,6 +17,7 @@ class PortalLoginView(auth_views.LoginView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["demo_mode"] = settings.DEMO_MODE
+        context["mfa_required"] = settings.MFA_REQUIRED
         return context
 
 

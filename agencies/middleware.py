@@ -1,0 +1,120 @@
+"""Security middleware: session timeouts, the second-factor gate and the security audit."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from agencies.models import SecurityEvent
+from agencies.security import security_event_record, user_requires_mfa
+
+# Activity is written to the session at most this often (seconds), to spare the database.
+ACTIVITY_WRITE_INTERVAL = 60
+
+
+class SessionTimeoutMiddleware:
+    """Signs a user out after SESSION_IDLE_TIMEOUT idle seconds or SESSION_COOKIE_AGE in all.
+
+    The absolute limit counts from sign-in and is not extended by activity.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and self._expired(request):
+            logout(request)
+            messages.info(request, _("Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại."))
+            return redirect_to_login(request.get_full_path())
+        return self.get_response(request)
+
+    @staticmethod
+    def _expired(request: HttpRequest) -> bool:
+        session = request.session
+        now = time.time()
+        login_at = session.get("_login_at")
+        last = session.get("_last_activity")
+        if login_at is not None and now - login_at > settings.SESSION_COOKIE_AGE:
+            return True
+        idle = settings.SESSION_IDLE_TIMEOUT
+        if idle and last is not None and now - last > idle:
+            return True
+        if last is None or now - last > ACTIVITY_WRITE_INTERVAL:
+            session["_last_activity"] = now
+        return False
+
+
+class MFARequiredMiddleware:
+    """When MFA_REQUIRED is on, users whose role needs a second factor reach nothing but the
+    two-factor pages (and sign-out) until this session is verified with it."""
+
+    EXEMPT = frozenset({"mfa_setup", "mfa_verify", "logout", "login"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        if not settings.MFA_REQUIRED:
+            return None
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or user.is_verified():
+            return None
+        match = request.resolver_match
+        if match is not None and match.url_name in self.EXEMPT and not match.namespace:
+            return None
+        if not user_requires_mfa(user):
+            return None
+        from agencies.mfa import mfa_enabled
+
+        target = "mfa_verify" if mfa_enabled(user) else "mfa_setup"
+        return redirect(f"{_url(target)}?next={_quote(request.get_full_path())}")
+
+
+def _url(name: str) -> str:
+    from django.urls import reverse
+
+    return reverse(name)
+
+
+def _quote(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path, safe="/")
+
+
+class SecurityAuditMiddleware:
+    """Records permission refusals from the access layer and every document download."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        disposition = response.get("Content-Disposition", "")
+        if response.status_code == 200 and disposition.startswith("attachment"):
+            security_event_record(
+                kind=SecurityEvent.Kind.DOWNLOAD, request=request, detail=disposition
+            )
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if isinstance(exception, PermissionDenied | Http404):
+            status = 403 if isinstance(exception, PermissionDenied) else 404
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                security_event_record(
+                    kind=SecurityEvent.Kind.DENIED, request=request, detail=str(status)
+                )
+        return None
