@@ -24,7 +24,7 @@ from coordination.models import (
     Participation,
     Task,
 )
-from coordination.uploads import validate_upload
+from coordination.uploads import validate_item_total, validate_upload
 
 P = Participation
 S = Task.Status
@@ -513,6 +513,7 @@ def task_create_next_occurrence(*, task: Task, step) -> Task:
 @transaction.atomic
 def attachment_add(*, actor, task: Task, upload, contribution: Contribution | None = None):
     validate_upload(upload)
+    validate_item_total(task, [upload])
     attachment = Attachment(
         task=task,
         contribution=contribution,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 from django.conf import settings
@@ -52,4 +53,41 @@ def validate_upload(upload) -> None:
         raise ValidationError(
             _("Nội dung tệp “%(name)s” không đúng với loại %(ext)s; tệp bị từ chối.")
             % {"name": name, "ext": ext.upper()}
+        )
+
+    if head.startswith(_ZIP):
+        _check_zip(upload, name)
+
+
+def _check_zip(upload, name: str) -> None:
+    """Refuse archives that are corrupt or expand far beyond their size (zip bombs)."""
+    refused = ValidationError(
+        _("Tệp nén “%(name)s” bị hỏng hoặc giải nén ra quá lớn; tệp bị từ chối.") % {"name": name}
+    )
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise refused from exc
+    finally:
+        upload.seek(0)
+    expanded = sum(e.file_size for e in entries)
+    if (
+        len(entries) > settings.ZIP_MAX_ENTRIES
+        or expanded > settings.ZIP_MAX_UNCOMPRESSED_BYTES
+        or expanded > settings.ZIP_MAX_RATIO * max(upload.size, 1)
+    ):
+        raise refused
+
+
+def validate_item_total(task, uploads) -> None:
+    """The files of one item together stay within ``UPLOAD_MAX_ITEM_BYTES``."""
+    from django.db.models import Sum
+
+    current = task.attachments.aggregate(total=Sum("size"))["total"] or 0 if task.pk else 0
+    added = sum(u.size for u in uploads)
+    if current + added > settings.UPLOAD_MAX_ITEM_BYTES:
+        raise ValidationError(
+            _("Tổng dung lượng tệp của nhiệm vụ vượt giới hạn %(limit)s.")
+            % {"limit": filesizeformat(settings.UPLOAD_MAX_ITEM_BYTES)}
         )

@@ -201,6 +201,12 @@ UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 UPLOAD_ALLOWED_EXTENSIONS = env_list(
     "UPLOAD_ALLOWED_EXTENSIONS", "pdf,doc,docx,xls,xlsx,odt,ods,jpg,jpeg,png,zip"
 )
+# All files of one coordination item together.
+UPLOAD_MAX_ITEM_BYTES = env_int("UPLOAD_MAX_ITEM_BYTES", 100 * 1024 * 1024)
+# ZIP archives (and the zip containers of DOCX/XLSX/ODT/ODS): limits against zip bombs.
+ZIP_MAX_ENTRIES = env_int("ZIP_MAX_ENTRIES", 1000)
+ZIP_MAX_UNCOMPRESSED_BYTES = env_int("ZIP_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)
+ZIP_MAX_RATIO = env_int("ZIP_MAX_RATIO", 100)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

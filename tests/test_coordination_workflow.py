@@ -437,3 +437,47 @@ def test_history_written_for_each_transition(noivu, chair_focal):
     )
     users = set(Task.history.filter(id=task.pk).values_list("history_user__username", flat=True))
     assert users == {noivu.username, chair_focal.username}
+
+
+def _zip_bytes(entries: dict[str, bytes]) -> bytes:
+    import zipfile
+
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+@pytest.mark.django_db
+def test_zip_bomb_is_refused_and_a_normal_zip_accepted(noivu):
+    bomb = SimpleUploadedFile(
+        "ho-so.zip", _zip_bytes({"a.txt": b"0" * 5_000_000}), "application/zip"
+    )
+    response = login(noivu).post(reverse("task_create"), {**create_payload(), "files": bomb})
+    assert "giải nén ra quá lớn" in response.content.decode()
+    assert not Task.objects.exists()
+    normal = SimpleUploadedFile("ho-so.zip", _zip_bytes({"a.pdf": PDF}), "application/zip")
+    response = login(noivu).post(reverse("task_create"), {**create_payload(), "files": normal})
+    assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_files_of_one_item_stay_within_the_item_limit(noivu, contrib_focal, settings):
+    task = make_task(actor=noivu)
+    settings.UPLOAD_MAX_ITEM_BYTES = len(PDF) * 2
+    services.attachment_add(actor=noivu, task=task, upload=pdf("a.pdf"))
+    services.attachment_add(actor=noivu, task=task, upload=pdf("b.pdf"))
+    response = login(contrib_focal).post(
+        reverse("contribution_new", args=[task.pk]),
+        {
+            "form": "comment",
+            "body": "x",
+            "submit": "1",
+            "files": pdf("c.pdf"),
+            "nom-TOTAL_FORMS": "0",
+            "nom-INITIAL_FORMS": "0",
+        },
+    )
+    assert "vượt giới hạn" in response.content.decode()
+    assert not Contribution.objects.exists() and task.attachments.count() == 2
