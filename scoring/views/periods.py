@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -141,11 +143,41 @@ def period_results(request: HttpRequest, pk: int) -> HttpResponse:
         for row in group["rows"]:
             row.area_cells = [row.area_totals.get(a.pk) for a in group["areas"]]
             row.bar = min(int(row.index or 0), 100)
+        group["area_chart"] = _area_chart(group)
+        group["trend"] = _trend(period.year, group["rows"])
     return render(
         request,
         "scoring/period_results.html",
         {"period": period, "manages": access.manages_scoring(request.user), **results},
     )
+
+
+def _percent(part: Decimal, whole: Decimal) -> Decimal:
+    return (part / whole * 100).quantize(Decimal("0.1")) if whole else Decimal(0)
+
+
+def _area_chart(group: dict) -> list[dict]:
+    """Per area: points achieved over the applicable maximum, summed over the scored bodies."""
+    chart = []
+    for i, area in enumerate(group["areas"]):
+        cells = [r.area_cells[i] for r in group["rows"] if r.area_cells[i] and r.index is not None]
+        achieved = sum((c.achieved for c in cells), Decimal(0))
+        maximum = sum((c.applicable_max for c in cells), Decimal(0))
+        chart.append({"area": area, "pct": _percent(achieved, maximum), "bodies": len(cells)})
+    return chart
+
+
+def _trend(year: int, rows: list) -> list[dict]:
+    """Average index of the group's bodies, last year and this year (where known)."""
+    points = []
+    for label, values in (
+        (year - 1, [r.previous_index for r in rows if r.previous_index is not None]),
+        (year, [r.index for r in rows if r.index is not None]),
+    ):
+        if values:
+            avg = (sum(values, Decimal(0)) / len(values)).quantize(Decimal("0.01"))
+            points.append({"year": label, "avg": avg, "bodies": len(values)})
+    return points
 
 
 @require_GET

@@ -7,8 +7,6 @@ Every test here is skipped when /usr/bin/chromium (or the playwright package) is
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,12 +29,15 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 AXE_JS = ROOT / "static" / "vendor" / "axe" / "axe.min.js"
 
 try:
-    from playwright.sync_api import Browser, Page, sync_playwright
+    from playwright.sync_api import sync_playwright
 except ImportError:  # pragma: no cover - dev extra not installed
     sync_playwright = None
 
-if sync_playwright is None or not CHROMIUM.exists():
-    pytest.skip("Chromium or playwright missing: browser tests skipped", allow_module_level=True)
+MISSING = None
+if sync_playwright is None:
+    MISSING = "playwright is not installed (pip install -e '.[dev]'): browser tests skipped"
+elif not CHROMIUM.exists():
+    MISSING = f"{CHROMIUM} not found (./.ci/system-deps installs it): browser tests skipped"
 
 # Playwright's sync API keeps an event loop in the test thread; the ORM calls made by the
 # tests themselves (seeding, assertions) are still synchronous and safe.
@@ -47,22 +48,20 @@ def pytest_collection_modifyitems(items):
     # Live server + real browser: every test needs a real, committed database and must leave
     # the migration-seeded agencies in place for the rest of the suite.
     for item in items:
-        if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
-            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
+        if "tests/e2e/" not in str(item.fspath).replace(os.sep, "/"):
+            continue
+        item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
+        if MISSING:
+            item.add_marker(pytest.mark.skip(reason=MISSING))
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    user_data = tempfile.mkdtemp(prefix="cchc-chromium-")
+def browser() -> Iterator:
+    # launch() gives Chromium a fresh temporary profile of its own each time.
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[*LAUNCH_ARGS, f"--user-data-dir={user_data}"],
-            headless=True,
-        )
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         yield browser
         browser.close()
-    shutil.rmtree(user_data, ignore_errors=True)
 
 
 @pytest.fixture
@@ -82,7 +81,7 @@ def new_page(browser, live_server):
     """Factory for pages in fresh browser contexts (one per signed-in user)."""
     contexts = []
 
-    def make(width: int = 1280, height: int = 900) -> Page:
+    def make(width: int = 1280, height: int = 900):
         context = browser.new_context(
             base_url=live_server.url,
             viewport={"width": width, "height": height},
