@@ -48,8 +48,27 @@ def _upsert(username, agency, full_name, position, role_names, superuser, passwo
     return user
 
 
+def ensure_agencies() -> None:
+    """The real bodies (normally loaded by migration 0002) exist, e.g. after a flush."""
+    from agencies.data import ALL_AGENCIES
+
+    for order, (code, name, short, abbr, kind, level, stats) in enumerate(ALL_AGENCIES, start=1):
+        if not Agency.objects.filter(code=code).exists():
+            Agency.objects.create(
+                code=code,
+                name=name,
+                short_name=short,
+                abbreviation=abbr,
+                kind=kind,
+                level=level,
+                stats_code=stats,
+                sort_order=order * 10,
+            )
+
+
 def seed_users(*, password: str) -> list[tuple[str, str]]:
     roles.ensure_roles()
+    ensure_agencies()
     listing = []
     for username, code, full_name, position, role_names, superuser in DEMO_PEOPLE:
         agency = Agency.objects.get(code=code)

@@ -167,6 +167,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# django-simple-history: change reasons carry user text (e.g. a return reason), so no
+# 100-character limit (PostgreSQL enforces it; SQLite does not).
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
 # django-guardian: direct foreign-key permission models, no anonymous user object.
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False

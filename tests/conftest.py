@@ -117,3 +117,10 @@ def login(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Browser tests last: each restores the migrated data at its start and empties the
+    database at its end, so transactional tests that expect the migrated bodies run first."""
+    items.sort(key=lambda item: "/e2e/" in str(item.path).replace("\\", "/"))

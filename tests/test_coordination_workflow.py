@@ -481,3 +481,12 @@ def test_files_of_one_item_stay_within_the_item_limit(noivu, contrib_focal, sett
     )
     assert "vượt giới hạn" in response.content.decode()
     assert not Contribution.objects.exists() and task.attachments.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_long_return_reason_is_kept_whole_in_history(noivu, chair_focal):
+    task = make_task(actor=noivu, contributors=())
+    services.contribution_save(actor=chair_focal, task=task, form="report", body="x", submit=True)
+    reason = "Đề nghị bổ sung số liệu và tài liệu kiểm chứng. " * 8
+    services.task_review(actor=noivu, task=task, accept=False, reason=reason)
+    assert Task.history.filter(id=task.pk).first().history_change_reason.endswith(reason.strip())
