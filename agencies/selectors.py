@@ -10,7 +10,10 @@ def home_context(user) -> dict:
 
     context: dict = {"is_overview": access.reads_everything(user)}
     if access.reads_everything(user):
+        from reports.selectors import latest_round_missing
+
         context["overview"] = province_overview(limit=None)
+        context["reporting"] = latest_round_missing(user)
     if user.agency_id:
         context["work"] = agency_work(user)
     return context

@@ -214,3 +214,24 @@ def overdue_by_agency(today: dt.date | None = None) -> list[dict]:
         .annotate(n=Count("pk"))
         .order_by("agency__sort_order", "agency__name")
     )
+
+
+def latest_round_missing(user, today: dt.date | None = None) -> dict | None:
+    """The latest round already due (or due within a month) and the bodies that have not
+    sent their report yet: the leadership's "who has not reported" (two queries)."""
+    today = today or timezone.localdate()
+    rnd = (
+        ReportRound.objects.visible_to(user)
+        .filter(deadline__lte=today + dt.timedelta(days=30))
+        .order_by("-deadline", "-pk")
+        .first()
+    )
+    if rnd is None:
+        return None
+    missing = [
+        r.agency
+        for r in AgencyReport.objects.filter(round=rnd, first_submitted_at__isnull=True)
+        .select_related("agency")
+        .order_by("agency__sort_order")
+    ]
+    return {"round": rnd, "missing": missing}
