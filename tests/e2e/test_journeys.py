@@ -12,6 +12,7 @@ from agencies.models import Agency
 from coordination.models import Participation, Task
 from scoring.models import Assessment, Score
 
+from .conftest import DEMO_PASSWORD
 from .helpers import assert_accessible, login
 
 TITLE = "Kế hoạch kiểm tra CCHC năm 2025 (kiểm thử trình duyệt)"
@@ -188,3 +189,29 @@ def test_leadership_downloads_every_pdf(demo, new_page):
         with open(download.path(), "rb") as fh:
             assert fh.read(5) == b"%PDF-", href
         assert download.suggested_filename.endswith(".pdf")
+
+
+def test_officer_signs_in_with_the_second_factor(demo, new_page, settings):
+    """With two-factor enforcement on, an officer reaches nothing before the TOTP code."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from agencies.models import User
+
+    settings.MFA_REQUIRED = True
+    device = TOTPDevice.objects.create(
+        user=User.objects.get(username="noivu"), name="Điện thoại", confirmed=True
+    )
+    page = new_page()
+    page.goto("/accounts/login/")
+    page.get_by_label("Tên đăng nhập").fill("noivu")
+    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_role("heading", name="Xác thực hai yếu tố")).to_be_visible()
+    page.goto("/tasks/")  # nothing else is reachable yet
+    expect(page.get_by_role("heading", name="Xác thực hai yếu tố")).to_be_visible()
+    code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+    page.get_by_label("Mã xác thực").fill(code)
+    page.get_by_role("button", name="Xác thực").click()
+    page.goto("/tasks/")
+    expect(page.get_by_role("heading", name="Nhiệm vụ phối hợp", exact=True)).to_be_visible()
