@@ -118,3 +118,16 @@ class SecurityAuditMiddleware:
                     kind=SecurityEvent.Kind.DENIED, request=request, detail=str(status)
                 )
         return None
+
+
+class VietnameseFirstMiddleware:
+    """The portal speaks Vietnamese unless the user chose English (language cookie from the
+    switcher): the browser's Accept-Language is ignored, since many officers' browsers are
+    set to English. Sits just before Django's LocaleMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

@@ -1,9 +1,13 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import set_language
 
 urlpatterns = [
     path("accounts/", include("agencies.auth_urls")),
     path("admin/", admin.site.urls),
+    # Public: the language switcher is also on the sign-in page.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("tasks/", include("coordination.urls")),
     path("scoring/", include("scoring.urls")),
     path("reports/", include("reports.urls")),

@@ -22,9 +22,17 @@ def test_pages_are_vietnamese_by_default(chair_focal):
 @pytest.mark.django_db
 def test_english_is_available(chair_focal):
     client = login(chair_focal)
-    html = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    html = client.get(reverse("home")).content.decode()
     assert 'lang="en"' in html
     assert "Nhiệm vụ phối hợp" not in html  # the menu entry is translated
+
+
+@pytest.mark.django_db
+def test_an_english_browser_still_gets_vietnamese(chair_focal):
+    html = login(chair_focal).get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en").content.decode()
+    assert 'lang="vi"' in html and "Nhiệm vụ phối hợp" in html
 
 
 @pytest.mark.django_db
