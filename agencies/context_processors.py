@@ -8,13 +8,8 @@ def portal(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": {}, "demo_mode": settings.DEMO_MODE}
-    from coordination.models import Notification
-
     return {
         "nav": nav_for(user),
-        "unread_notifications": Notification.objects.filter(
-            user=user, read_at__isnull=True
-        ).count(),
         "user_role_labels": [ROLE_LABELS[r] for r in sorted(user_roles(user)) if r in ROLE_LABELS],
         "demo_mode": settings.DEMO_MODE,
         "province_name": settings.PORTAL_PROVINCE_NAME,

@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404, render
 
 from agencies.models import Agency, User
 from agencies.roles import ROLE_LABELS
-from agencies.selectors import home_context
 
 
 class PortalLoginView(auth_views.LoginView):
@@ -19,10 +18,6 @@ class PortalLoginView(auth_views.LoginView):
         context["demo_mode"] = settings.DEMO_MODE
         context["mfa_required"] = settings.MFA_REQUIRED
         return context
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "agencies/home.html", home_context(request.user))
 
 
 def agency_list(request: HttpRequest) -> HttpResponse:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
+from agencies.access import VisibleQuerySet
 from agencies.models import Agency
 
 
@@ -36,17 +37,7 @@ class Recurrence(models.TextChoices):
     YEARLY = "yearly", _("Hằng năm")
 
 
-class TaskQuerySet(models.QuerySet):
-    def visible_to(self, user) -> TaskQuerySet:
-        from agencies.access import reads_everything, scope_by_grants
-
-        if reads_everything(user):
-            return self
-        # A draft is Sở Nội vụ's working copy until it is assigned.
-        return scope_by_grants(
-            self, user, group_perm_model=TaskGroupObjectPermission, codename="view_task"
-        ).exclude(status=Task.Status.DRAFT)
-
+class TaskQuerySet(VisibleQuerySet):
     def for_agency(self, agency_id: int) -> TaskQuerySet:
         return self.filter(participations__agency_id=agency_id).distinct()
 
@@ -187,11 +178,6 @@ class TaskGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Task, on_delete=models.CASCADE)
 
 
-class ParticipationQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(task__in=Task.objects.visible_to(user))
-
-
 class Participation(models.Model):
     class Role(models.TextChoices):
         CHAIR = "chair", _("Chủ trì")
@@ -222,7 +208,7 @@ class Participation(models.Model):
     agreed_by_silence = models.BooleanField(_("thống nhất do không có ý kiến"), default=False)
     history = HistoricalRecords()
 
-    objects = ParticipationQuerySet.as_manager()
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("cơ quan tham gia")
@@ -285,6 +271,8 @@ class Contribution(models.Model):
     submitted_at = models.DateTimeField(_("gửi lúc"), null=True, blank=True)
     history = HistoricalRecords()
 
+    objects = VisibleQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("nội dung phối hợp")
         verbose_name_plural = _("nội dung phối hợp")
@@ -329,15 +317,6 @@ def attachment_path(instance: Attachment, filename: str) -> str:
     return f"attachments/{today:%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
-class AttachmentQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Files of visible items; a body's unsent draft files only to that body."""
-        other_drafts = Q(contribution__isnull=False, contribution__submitted_at__isnull=True) & ~Q(
-            contribution__participation__agency_id=user.agency_id
-        )
-        return self.filter(task__in=Task.objects.visible_to(user)).exclude(other_drafts)
-
-
 class Attachment(models.Model):
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="attachments")
     contribution = models.ForeignKey(
@@ -356,7 +335,7 @@ class Attachment(models.Model):
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
-    objects = AttachmentQuerySet.as_manager()
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("tệp đính kèm")
@@ -412,6 +391,8 @@ class Notification(models.Model):
     message = models.CharField(max_length=500)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("thông báo")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Permission
 
-from agencies.access import TASK_GRANTS
+from coordination.access import TASK_GRANTS
 from coordination.models import Participation, TaskGroupObjectPermission
 
 GRANTED_CODENAMES = sorted({c for codes in TASK_GRANTS.values() for c in codes})

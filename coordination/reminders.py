@@ -13,8 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencies import access
-from coordination import notify
+from coordination import access, notify
 from coordination.models import Participation, ReminderLog, Task
 
 logger = logging.getLogger(__name__)

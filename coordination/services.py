@@ -7,16 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from guardian.shortcuts import assign_perm, remove_perm
 
-from agencies import access
 from agencies.models import Agency
-from coordination import notify
+from coordination import access, notify
 from coordination.models import (
     Attachment,
     Contribution,
@@ -89,16 +86,6 @@ def _validate_participants(spec: ParticipantSpec, due_date: dt.date) -> None:
         raise ValidationError(errors)
 
 
-def _grant(task: Task, group: Group, role: str) -> None:
-    for codename in access.TASK_GRANTS[role]:
-        assign_perm(f"coordination.{codename}", group, task)
-
-
-def _revoke(task: Task, group: Group, role: str) -> None:
-    for codename in access.TASK_GRANTS[role]:
-        remove_perm(f"coordination.{codename}", group, task)
-
-
 @transaction.atomic
 def task_set_participants(*, actor, task: Task, spec: ParticipantSpec) -> None:
     """Set who chairs, tracks and contributes; grant and revoke object permissions.
@@ -130,7 +117,7 @@ def _apply_participants(task: Task, spec: ParticipantSpec, actor=None) -> None:
                     )
                     % {"name": part.agency.name}
                 )
-            _revoke(task, part.agency.group, part.role)
+            access.task_revoke(task, part.agency.group, part.role)
             _reason(part, _("Bỏ khỏi danh sách tham gia"), actor)
             part.delete()
     # Roles chair/track are unique per task: delete first, then create.
@@ -140,11 +127,11 @@ def _apply_participants(task: Task, spec: ParticipantSpec, actor=None) -> None:
             if part.due_date != own_due:
                 part.due_date = own_due
                 _save(part, _("Đổi hạn của cơ quan"), actor)
-            _grant(task, agencies[agency_id].group, role)
+            access.task_grant(task, agencies[agency_id].group, role)
             continue
         part = Participation(task=task, agency=agencies[agency_id], role=role, due_date=own_due)
         _save(part, _("Thêm vào danh sách tham gia"), actor)
-        _grant(task, agencies[agency_id].group, role)
+        access.task_grant(task, agencies[agency_id].group, role)
     changed = task.chair_agency_id != spec.chair.pk or task.tracking_agency_id != spec.tracker.pk
     if changed:
         task.chair_agency, task.tracking_agency = spec.chair, spec.tracker

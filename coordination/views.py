@@ -12,8 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agencies import access
-from coordination import exports, reminders, selectors, services
+from coordination import access, exports, reminders, selectors, services
 from coordination.forms import (
     ContributionForm,
     NominationFormSet,

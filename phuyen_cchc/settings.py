@@ -119,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "agencies.context_processors.portal",
+                "coordination.context_processors.notifications",
             ],
             "loaders": _loaders if DEBUG else [("django.template.loaders.cached.Loader", _loaders)],
         },

@@ -3,6 +3,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from phuyen_cchc.home import home
+
 urlpatterns = [
     path("accounts/", include("agencies.auth_urls")),
     path("admin/", admin.site.urls),
@@ -11,5 +13,6 @@ urlpatterns = [
     path("tasks/", include("coordination.urls")),
     path("scoring/", include("scoring.urls")),
     path("reports/", include("reports.urls")),
+    path("", home, name="home"),
     path("", include("agencies.urls")),
 ]

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Báo cáo CCHC")
+
+    def ready(self) -> None:
+        from reports import access  # noqa: F401  (registers the visibility rules)

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from agencies.access import VisibleQuerySet
 from agencies.models import Agency
 
 # Narrative sections of a periodic CCHC report: the areas of Resolution 76/NQ-CP plus
@@ -55,13 +56,6 @@ def _default_indicators() -> list[dict[str, str]]:
 
 def _default_checks() -> list[dict]:
     return [dict(c) for c in DEFAULT_CHECKS]
-
-
-class ReportRoundQuerySet(models.QuerySet):
-    def visible_to(self, user) -> ReportRoundQuerySet:
-        from agencies.access import reports_rounds_scope
-
-        return reports_rounds_scope(self, user)
 
 
 class ReportRound(models.Model):
@@ -111,7 +105,7 @@ class ReportRound(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
-    objects = ReportRoundQuerySet.as_manager()
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("kỳ báo cáo")
@@ -138,13 +132,6 @@ class ReportRound(models.Model):
     @property
     def section_codes(self) -> list[str]:
         return [s["code"] for s in self.sections]
-
-
-class AgencyReportQuerySet(models.QuerySet):
-    def visible_to(self, user) -> AgencyReportQuerySet:
-        from agencies.access import reports_agency_reports_scope
-
-        return reports_agency_reports_scope(self, user)
 
 
 class AgencyReport(models.Model):
@@ -175,7 +162,7 @@ class AgencyReport(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
-    objects = AgencyReportQuerySet.as_manager()
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("báo cáo của cơ quan")
@@ -234,6 +221,8 @@ class ReportAttachment(models.Model):
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
+    objects = VisibleQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("tệp đính kèm báo cáo")
         verbose_name_plural = _("tệp đính kèm báo cáo")
@@ -260,6 +249,8 @@ class ConsolidatedReport(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("báo cáo tổng hợp")
@@ -297,6 +288,8 @@ class GeneratedDocument(models.Model):
     file = models.FileField(upload_to=document_path, max_length=255)
     frozen = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now=True)
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("văn bản đã tạo")

@@ -23,7 +23,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from agencies.access import reads_everything
 from agencies.models import Agency
+from coordination import access as coordination_access
 from reports.models import AgencyReport, ConsolidatedReport, GeneratedDocument, ReportRound
 
 STATIC_DIR = Path(settings.BASE_DIR) / "static"
@@ -438,7 +440,7 @@ def _history_rows(task) -> list[dict]:
     ]
 
 
-def task_dossier_context(task, *, only_agency_id: int | None) -> dict:
+def task_dossier_context(task, user) -> dict:
     from coordination.models import TIMELINESS_LABELS, Contribution
 
     today = timezone.localdate()
@@ -446,19 +448,18 @@ def task_dossier_context(task, *, only_agency_id: int | None) -> dict:
         task.participations.select_related("agency").order_by("role", "agency__sort_order")
     )
     contributions = (
-        Contribution.objects.filter(participation__task=task)
+        Contribution.objects.visible_to(user)
+        .filter(participation__task=task)
         .select_related("participation__agency", "submitted_by")
         .prefetch_related("nominations")
         .order_by("participation__agency__sort_order", "version")
     )
-    if only_agency_id is not None:
-        contributions = contributions.filter(participation__agency_id=only_agency_id)
     lead = Agency.objects.lead()
     return {
         "head": header(lead, number=None, symbol="", day=today),
         "doc_type": _("HỒ SƠ NHIỆM VỤ PHỐI HỢP"),
         "summary": task.title,
-        "partial": only_agency_id is not None,
+        "partial": not coordination_access.sees_every_submission(user, task),
         "task": {
             "category": task.get_category_display(),
             "legal_basis": task.legal_basis,
@@ -502,9 +503,9 @@ def task_dossier_context(task, *, only_agency_id: int | None) -> dict:
 
 
 @in_vietnamese
-def task_dossier_pdf(task, *, only_agency_id: int | None = None) -> bytes:
-    context = task_dossier_context(task, only_agency_id=only_agency_id)
-    variant = "all" if only_agency_id is None else f"a{only_agency_id}"
+def task_dossier_pdf(task, user) -> bytes:
+    context = task_dossier_context(task, user)
+    variant = f"a{user.agency_id or 0}-{'all' if reads_everything(user) else 'body'}"
     return stored_or_render(
         Kind.TASK_DOSSIER, f"task-{task.pk}-{variant}", "reports/pdf/task_dossier.html", context
     )

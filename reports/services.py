@@ -1,6 +1,6 @@
 """Writes for reporting rounds, bodies' reports and the consolidated report.
 
-Each service is a transaction, checks the actor through ``agencies.access``, validates
+Each service is a transaction, checks the actor through ``reports.access``, validates
 (Vietnamese messages, nothing saved on error) and records history with a reason.
 """
 
@@ -14,8 +14,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencies import access
 from agencies.models import Agency
+from reports import access
 from reports.models import (
     AgencyReport,
     AgencyReportVersion,

@@ -14,12 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from agencies import access
 from agencies.models import Agency
 from coordination.models import Task
-from reports import pdf, selectors, services
+from reports import access, pdf, selectors, services
 from reports.forms import AgencyReportForm, ConsolidatedForm, ReasonForm, RoundForm, YearForm
 from reports.models import AgencyReport, ConsolidatedReport, ReportAttachment, ReportRound
+from scoring import access as scoring_access
 
 
 def _errors(request: HttpRequest, exc: ValidationError) -> None:
@@ -338,8 +338,7 @@ def task_dossier_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     task = access.get_visible_or_404(
         Task.objects.select_related("chair_agency", "tracking_agency"), request.user, pk=pk
     )
-    full = access.reports_dossier_shows_all_bodies(request.user, task)
-    data = pdf.task_dossier_pdf(task, only_agency_id=None if full else request.user.agency_id)
+    data = pdf.task_dossier_pdf(task, request.user)
     return _pdf(data, f"ho-so-nhiem-vu-{task.pk}.pdf")
 
 
@@ -348,7 +347,7 @@ def scoring_results_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     from scoring.models import ScoringPeriod
 
     period = get_object_or_404(ScoringPeriod, pk=pk)
-    access.require(access.results_visible_to(request.user, period) == "all")
+    access.require(scoring_access.results_visible_to(request.user, period) == "all")
     data = pdf.scoring_results_pdf(period, request.user)
     return _pdf(data, f"ket-qua-chi-so-cchc-{period.year}-{period.pk}.pdf")
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from agencies.access import VisibleQuerySet
 from agencies.models import Agency
 
 TWO_PLACES = Decimal("0.01")
@@ -54,6 +55,8 @@ class CriteriaSet(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("bộ tiêu chí")
@@ -117,6 +120,8 @@ class Criterion(models.Model):
         help_text=_("Để trống: áp dụng cho mọi cơ quan."),
     )
     sort_order = models.PositiveIntegerField(_("thứ tự"), default=0)
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("tiêu chí")
@@ -195,6 +200,8 @@ class ScoringPeriod(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = VisibleQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("đợt chấm điểm")
         verbose_name_plural = _("đợt chấm điểm")
@@ -240,13 +247,6 @@ DEFAULT_BANDS = [
 ]
 
 
-class AssessmentQuerySet(models.QuerySet):
-    def visible_to(self, user) -> AssessmentQuerySet:
-        from agencies.access import scope_assessments
-
-        return scope_assessments(self, user)
-
-
 class Assessment(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Đang tự đánh giá")
@@ -277,7 +277,7 @@ class Assessment(models.Model):
     finalised_at = models.DateTimeField(_("chốt lúc"), null=True, blank=True)
     history = HistoricalRecords()
 
-    objects = AssessmentQuerySet.as_manager()
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("bản tự đánh giá")
@@ -329,6 +329,8 @@ class Score(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     history = HistoricalRecords()
 
+    objects = VisibleQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("điểm tiêu chí")
         verbose_name_plural = _("điểm tiêu chí")
@@ -368,6 +370,8 @@ class Evidence(models.Model):
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
+    objects = VisibleQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("tài liệu kiểm chứng")
         verbose_name_plural = _("tài liệu kiểm chứng")
@@ -403,6 +407,8 @@ class AppraiserAssignment(models.Model):
         on_delete=models.CASCADE,
         related_name="assignments",
     )
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("phân công thẩm định")
@@ -450,6 +456,8 @@ class Appeal(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("kiến nghị")

@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Prefetch, Q
 
-from agencies import access
+from scoring import access
 from scoring.importing import plain_number
 from scoring.models import (
     TWO_PLACES,

@@ -219,7 +219,7 @@ def _participation(task: Task, agency_id: int, role: str, rng) -> Participation:
 
 def grant_participations(parts: list[Participation], agencies) -> int:
     """The guardian rows ``_apply_participants`` would write: TASK_GRANTS per role."""
-    from agencies.access import TASK_GRANTS
+    from coordination.access import TASK_GRANTS
 
     group_of = {a.pk: a.group_id for a in agencies}
     perms = dict(

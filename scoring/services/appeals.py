@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencies import access
+from scoring import access
 from scoring.models import Appeal, Evidence, Score
 from scoring.services.assessments import _own_focal
 from scoring.services.common import (

@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencies import access
 from coordination.uploads import validate_upload
+from scoring import access
 from scoring.models import Assessment, Criterion, Evidence
 from scoring.services.common import (
     A,

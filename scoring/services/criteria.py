@@ -9,8 +9,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from agencies import access
-from scoring import importing
+from scoring import access, importing
 from scoring.models import CriteriaSet, Criterion
 from scoring.services.common import _raise_if
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from agencies import access
 from agencies.models import Agency
+from scoring import access
 from scoring.models import (
     DEFAULT_BANDS,
     AppraiserAssignment,

@@ -10,8 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from agencies import access
-from scoring import selectors, services
+from scoring import access, selectors, services
 from scoring.forms import AppealDecideForm, AppealForm, EvidenceForm, parse_entries
 from scoring.models import Appeal, Assessment, Evidence, Score
 from scoring.views.common import _errors, _flash_errors

@@ -13,9 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from agencies import access
 from agencies.models import Agency
-from scoring import importing, selectors, services
+from scoring import access, importing, selectors, services
 from scoring.forms import CopyForm, CriteriaImportForm
 from scoring.models import CriteriaSet
 from scoring.views.common import XLSX, _flash_errors

@@ -7,8 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from agencies import access
-from scoring import selectors
+from scoring import access, selectors
 from scoring.models import AppraiserAssignment, Assessment, Target
 
 

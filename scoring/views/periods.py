@@ -11,8 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from agencies import access
-from scoring import exports, selectors, services
+from scoring import access, exports, selectors, services
 from scoring.forms import AssignmentForm, PeriodEditForm, PeriodForm
 from scoring.models import Criterion, ScoringPeriod
 from scoring.views.common import XLSX, _errors, _flash_errors

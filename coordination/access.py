@@ -1,0 +1,168 @@
+"""Who sees and does what on coordination items (the app's half of the access contract).
+
+Visibility rules are registered for every model of the app a user can reach by a URL;
+``task_grant``/``task_revoke`` are the only code that writes the item grant table
+(``TaskGroupObjectPermission``, django-guardian with direct foreign keys), called by the
+service that changes who takes part. Action flags are computed once per request.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from guardian.core import ObjectPermissionChecker
+from guardian.shortcuts import assign_perm, remove_perm
+
+from agencies.access import (  # noqa: F401  (re-exported for the app's views)
+    get_visible_or_404,
+    is_focal_officer,
+    is_noivu_officer,
+    reads_everything,
+    register_visibility,
+    require,
+    scope_by_grants,
+)
+from coordination.models import (
+    Attachment,
+    Contribution,
+    Notification,
+    Participation,
+    Task,
+    TaskGroupObjectPermission,
+)
+
+# --- Grants -------------------------------------------------------------------------
+
+TASK_GRANTS = {
+    "chair": ("view_task", "change_task", "consolidate_task"),
+    "track": ("view_task", "remind_task", "review_task"),
+    "contribute": ("view_task", "contribute_task"),
+}
+
+
+def task_grant(task: Task, group, role: str) -> None:
+    for codename in TASK_GRANTS[role]:
+        assign_perm(f"coordination.{codename}", group, task)
+
+
+def task_revoke(task: Task, group, role: str) -> None:
+    for codename in TASK_GRANTS[role]:
+        remove_perm(f"coordination.{codename}", group, task)
+
+
+# --- Visibility ---------------------------------------------------------------------
+
+
+@register_visibility(Task)
+def _tasks(queryset, user):
+    if reads_everything(user):
+        return queryset
+    # A draft is Sở Nội vụ's working copy until it is assigned.
+    return scope_by_grants(
+        queryset, user, group_perm_model=TaskGroupObjectPermission, codename="view_task"
+    ).exclude(status=Task.Status.DRAFT)
+
+
+@register_visibility(Participation)
+def _participations(queryset, user):
+    return queryset.filter(task__in=Task.objects.visible_to(user))
+
+
+def contribution_rule(user, prefix: str = "") -> Q:
+    """The one visibility policy for contributions, as a condition on ``prefix`` rows.
+
+    An unsent draft is its own body's alone. A submitted contribution is seen by its
+    body, the item's chairing and tracking bodies, Nội vụ officers and leadership, and
+    not by the other coordinating bodies."""
+    own = Q(**{f"{prefix}participation__agency_id": user.agency_id or 0})
+    sent = Q(**{f"{prefix}submitted_at__isnull": False})
+    if reads_everything(user):
+        return own | sent
+    leads = Q(**{f"{prefix}participation__task__chair_agency_id": user.agency_id or 0}) | Q(
+        **{f"{prefix}participation__task__tracking_agency_id": user.agency_id or 0}
+    )
+    return own | (sent & leads)
+
+
+def sees_every_submission(user, task) -> bool:
+    """Whether the user sees every body's submitted contributions on ``task`` (the
+    chairing and tracking bodies and read-everything roles), as ``contribution_rule``."""
+    return reads_everything(user) or (
+        bool(user.agency_id) and user.agency_id in {task.chair_agency_id, task.tracking_agency_id}
+    )
+
+
+@register_visibility(Contribution)
+def _contributions(queryset, user):
+    return queryset.filter(contribution_rule(user)).filter(
+        participation__task__in=Task.objects.visible_to(user)
+    )
+
+
+@register_visibility(Attachment)
+def _attachments(queryset, user):
+    """The item's own files with the item; a contribution's files with the contribution."""
+    return queryset.filter(
+        Q(contribution__isnull=True, task__in=Task.objects.visible_to(user))
+        | Q(contribution__in=Contribution.objects.visible_to(user))
+    )
+
+
+@register_visibility(Notification)
+def _notifications(queryset, user):
+    return queryset.filter(user_id=user.pk)
+
+
+# --- Action flags -------------------------------------------------------------------
+
+
+def task_object_perms(user, task) -> set[str]:
+    """Codenames the user holds on one task: global (role) plus their body's grants."""
+    if not user.is_authenticated:
+        return set()
+    if user.is_superuser:
+        return {"view_task", "change_task", "assign_task", "remind_task", "review_task"}
+    global_perms = {
+        p.split(".", 1)[1] for p in user.get_all_permissions() if p.startswith("coordination.")
+    }
+    return global_perms | set(ObjectPermissionChecker(user).get_perms(task))
+
+
+def task_actions(user, task, perms: set[str] | None = None) -> dict[str, bool]:
+    """What the user may do on this task, as flags for views and templates."""
+    perms = task_object_perms(user, task) if perms is None else perms
+    officer = is_noivu_officer(user)
+    acts = officer or is_focal_officer(user)
+    status = task.status
+    open_ = status not in {"done", "cancelled"}
+    return {
+        "view": "view_task" in perms,
+        "edit": open_ and "change_task" in perms and acts,
+        "edit_all_fields": officer and open_,
+        "assign": officer and status == "draft",
+        "set_participants": officer and open_,
+        "cancel": officer and open_,
+        "remind": open_ and status != "draft" and "remind_task" in perms and acts,
+        "review": status == "under_review" and "review_task" in perms and acts,
+        "review_contributions": open_
+        and bool({"review_task", "consolidate_task"} & perms)
+        and acts,
+        "exempt": open_ and officer,
+        "consolidate": open_
+        and status in {"assigned", "in_progress", "returned"}
+        and "consolidate_task" in perms
+        and acts,
+        "contribute": open_ and status != "draft" and "contribute_task" in perms and acts,
+        "draft": open_
+        and status != "draft"
+        and bool({"contribute_task", "consolidate_task"} & perms)
+        and user.agency_id is not None,
+    }
+
+
+def may_create_tasks(user) -> bool:
+    return is_noivu_officer(user)
+
+
+def sees_overview(user) -> bool:
+    """The province-wide overview of every body's work."""
+    return reads_everything(user)

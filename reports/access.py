@@ -1,0 +1,80 @@
+"""Who sees and does what in reporting (the app's half of the access contract)."""
+
+from __future__ import annotations
+
+from agencies.access import (  # noqa: F401  (re-exported for the app's views)
+    get_visible_or_404,
+    is_focal_officer,
+    is_noivu_officer,
+    own_body,
+    reads_everything,
+    register_visibility,
+    require,
+)
+from reports.models import (
+    AgencyReport,
+    ConsolidatedReport,
+    GeneratedDocument,
+    ReportAttachment,
+    ReportRound,
+)
+
+# --- Visibility ---------------------------------------------------------------------
+
+
+@register_visibility(ReportRound)
+def _rounds(queryset, user):
+    """All rounds for read-everything roles, else the rounds the user's body owes."""
+    if reads_everything(user):
+        return queryset
+    return own_body(queryset, user, "required_agencies__pk").distinct()
+
+
+@register_visibility(AgencyReport)
+def _agency_reports(queryset, user):
+    """A body sees its own reports; officers and leadership see every body's."""
+    if reads_everything(user):
+        return queryset
+    return own_body(queryset, user)
+
+
+@register_visibility(ReportAttachment)
+def _report_attachments(queryset, user):
+    return queryset.filter(report__in=AgencyReport.objects.visible_to(user))
+
+
+@register_visibility(ConsolidatedReport)
+def _consolidated(queryset, user):
+    """The province's consolidated report is a province-wide document."""
+    return queryset if reads_everything(user) else queryset.none()
+
+
+@register_visibility(GeneratedDocument)
+def _documents(queryset, user):
+    """Stored renderings are served through their own record's view; browsing the store
+    itself is for read-everything roles."""
+    return queryset if reads_everything(user) else queryset.none()
+
+
+# --- Action flags -------------------------------------------------------------------
+
+
+def reports_province_documents(user) -> bool:
+    """Province-wide documents (consolidated report, status report, submission table)."""
+    return reads_everything(user)
+
+
+def reports_manage(user) -> bool:
+    """Open rounds, consolidate and issue: Nội vụ CCHC officers."""
+    return is_noivu_officer(user)
+
+
+def reports_actions(user, report) -> dict[str, bool]:
+    """What the user may do on one body's report they can already see."""
+    own = user.is_authenticated and user.agency_id == report.agency_id
+    officer = is_noivu_officer(user)
+    round_open = report.round.status == "open"
+    return {
+        "edit": own and is_focal_officer(user) and round_open and report.is_editable,
+        "review": officer and round_open and report.status == "submitted",
+    }
