@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from pathlib import Path
 
 from django.conf import settings
 from django.db import models
@@ -15,6 +13,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from agencies.access import VisibleQuerySet
+from agencies.files import StoredFile, stored_file_path
 from agencies.models import Agency
 
 
@@ -311,13 +310,16 @@ class Nomination(models.Model):
         return self.full_name
 
 
-def attachment_path(instance: Attachment, filename: str) -> str:
-    suffix = Path(filename).suffix.lower()[:10]
-    today = timezone.localdate()
-    return f"attachments/{today:%Y/%m}/{uuid.uuid4().hex}{suffix}"
+def attachment_path(instance, filename: str) -> str:
+    """Kept for the migrations that name it; files are named by ``stored_file_path``."""
+    return stored_file_path(instance, filename)
 
 
-class Attachment(models.Model):
+class Attachment(StoredFile):
+    """A file of an item, or of one body's contribution to it."""
+
+    upload_folder = "attachments"
+
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="attachments")
     contribution = models.ForeignKey(
         Contribution,
@@ -326,24 +328,13 @@ class Attachment(models.Model):
         null=True,
         blank=True,
     )
-    file = models.FileField(_("tệp"), upload_to=attachment_path, max_length=255)
-    original_name = models.CharField(_("tên tệp"), max_length=255)
-    size = models.PositiveBigIntegerField(_("dung lượng"))
-    content_type = models.CharField(max_length=100, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
 
     objects = VisibleQuerySet.as_manager()
 
-    class Meta:
+    class Meta(StoredFile.Meta):
         verbose_name = _("tệp đính kèm")
         verbose_name_plural = _("tệp đính kèm")
-        ordering = ["uploaded_at", "pk"]
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class ReminderLog(models.Model):

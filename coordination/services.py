@@ -12,6 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agencies import history
+from agencies.files import validate_upload
 from agencies.models import Agency
 from coordination import access, notify
 from coordination.models import (
@@ -21,7 +23,7 @@ from coordination.models import (
     Participation,
     Task,
 )
-from coordination.uploads import validate_item_total, validate_upload
+from coordination.uploads import validate_item_total
 
 P = Participation
 S = Task.Status
@@ -499,16 +501,8 @@ def task_create_next_occurrence(*, task: Task, step) -> Task:
 
 @transaction.atomic
 def attachment_add(*, actor, task: Task, upload, contribution: Contribution | None = None):
-    validate_upload(upload)
     validate_item_total(task, [upload])
-    attachment = Attachment(
-        task=task,
-        contribution=contribution,
-        original_name=upload.name[-255:],
-        size=upload.size,
-        content_type=getattr(upload, "content_type", "") or "",
-        uploaded_by=actor,
-    )
-    attachment.file.save(upload.name, upload, save=False)
-    attachment.save()
+    attachment = Attachment(task=task, contribution=contribution)
+    attachment.take(upload, actor=actor)
+    history.save(attachment, _("Đính kèm tệp"), actor)
     return attachment

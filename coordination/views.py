@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from agencies.files import download
 from coordination import access, exports, reminders, selectors, services
 from coordination.forms import (
     ContributionForm,
@@ -411,9 +412,7 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = access.get_visible_or_404(
         Attachment.objects.select_related("contribution__participation"), request.user, pk=pk
     )
-    return FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name
-    )
+    return download(attachment)
 
 
 def notification_list(request: HttpRequest) -> HttpResponse:

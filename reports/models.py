@@ -3,9 +3,7 @@ printable documents generated from them."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
-from pathlib import Path
 
 from django.conf import settings
 from django.db import models
@@ -14,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from agencies.access import VisibleQuerySet
+from agencies.files import StoredFile, stored_file_path
 from agencies.models import Agency
 
 # Narrative sections of a periodic CCHC report: the areas of Resolution 76/NQ-CP plus
@@ -206,20 +205,16 @@ class AgencyReportVersion(models.Model):
         return f"{self.report} #{self.version}"
 
 
-def report_attachment_path(instance: ReportAttachment, filename: str) -> str:
-    suffix = Path(filename).suffix.lower()[:10]
-    return f"report-attachments/{dt.date.today():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+def report_attachment_path(instance, filename: str) -> str:
+    """Kept for the migrations that name it; files are named by ``stored_file_path``."""
+    return stored_file_path(instance, filename)
 
 
-class ReportAttachment(models.Model):
+class ReportAttachment(StoredFile):
+    upload_folder = "report-attachments"
+
     report = models.ForeignKey(AgencyReport, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(_("tệp"), upload_to=report_attachment_path, max_length=255)
-    original_name = models.CharField(_("tên tệp"), max_length=255)
-    size = models.PositiveBigIntegerField(_("dung lượng"))
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
 
     objects = VisibleQuerySet.as_manager()
 

@@ -14,6 +14,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agencies import history
+from agencies.files import validate_upload
 from agencies.models import Agency
 from reports import access
 from reports.models import (
@@ -224,8 +226,6 @@ def report_save(
 ) -> AgencyReport:
     """Save a draft or submit. A submission is kept as a version; the first one decides
     whether the body reported late."""
-    from coordination.uploads import validate_upload
-
     report = AgencyReport.objects.select_for_update().select_related("round").get(pk=report.pk)
     access.require(access.reports_actions(actor, report)["edit"])
     values = validate_indicators(report.round, indicators, complete=submit)
@@ -237,13 +237,9 @@ def report_save(
         _submit(report, actor, when or timezone.now())
     _save(report, _("Gửi báo cáo") if submit else _("Lưu bản nháp báo cáo"))
     for upload in files:
-        ReportAttachment.objects.create(
-            report=report,
-            file=upload,
-            original_name=upload.name[:255],
-            size=upload.size,
-            uploaded_by=actor,
-        )
+        attachment = ReportAttachment(report=report)
+        attachment.take(upload, actor=actor)
+        history.save(attachment, _("Đính kèm tệp vào báo cáo"), actor)
     return report
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from agencies.files import download
 from agencies.models import Agency
 from coordination.models import Task
 from reports import access, pdf, selectors, services
@@ -233,11 +234,8 @@ def agency_report_accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def report_attachment_download(request: HttpRequest, pk: int) -> FileResponse:
-    attachment = get_object_or_404(ReportAttachment.objects.select_related("report"), pk=pk)
-    _report(request, attachment.report_id)
-    return FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name
-    )
+    attachment = access.get_visible_or_404(ReportAttachment.objects, request.user, pk=pk)
+    return download(attachment)
 
 
 @require_http_methods(["GET", "POST"])

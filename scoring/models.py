@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from decimal import Decimal
-from pathlib import Path
 
 from django.conf import settings
 from django.db import models
@@ -15,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from agencies.access import VisibleQuerySet
+from agencies.files import StoredFile, stored_file_path
 from agencies.models import Agency
 
 TWO_PLACES = Decimal("0.01")
@@ -351,24 +350,20 @@ class Score(models.Model):
         return self.self_score
 
 
-def evidence_path(instance: Evidence, filename: str) -> str:
-    suffix = Path(filename).suffix.lower()[:10]
-    return f"evidence/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+def evidence_path(instance, filename: str) -> str:
+    """Kept for the migrations that name it; files are named by ``stored_file_path``."""
+    return stored_file_path(instance, filename)
 
 
-class Evidence(models.Model):
+class Evidence(StoredFile):
+    upload_folder = "evidence"
+
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="evidence")
-    file = models.FileField(_("tệp"), upload_to=evidence_path, max_length=255)
-    original_name = models.CharField(_("tên tệp"), max_length=255)
-    size = models.PositiveBigIntegerField(_("dung lượng"), default=0)
     document_number = models.CharField(_("số, ký hiệu văn bản"), max_length=100, blank=True)
     document_date = models.DateField(_("ngày văn bản"), null=True, blank=True)
     section = models.CharField(_("phần, trang chứng minh"), max_length=200, blank=True)
     scores = models.ManyToManyField(Score, related_name="evidence", verbose_name=_("tiêu chí"))
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
 
     objects = VisibleQuerySet.as_manager()
 

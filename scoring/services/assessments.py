@@ -11,7 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coordination.uploads import validate_upload
+from agencies import history
+from agencies.files import validate_upload
 from scoring import access
 from scoring.models import Assessment, Criterion, Evidence
 from scoring.services.common import (
@@ -173,16 +174,14 @@ def evidence_add(
             raise ValidationError(
                 _("Chỉ đính kèm cho tiêu chí thuộc lĩnh vực cơ quan bạn phụ trách.")
             )
-    evidence = Evidence.objects.create(
+    evidence = Evidence(
         assessment=assessment,
-        file=upload,
-        original_name=upload.name[:255],
-        size=upload.size,
         document_number=document_number.strip(),
         document_date=document_date,
         section=section.strip(),
-        uploaded_by=actor,
     )
+    evidence.take(upload, actor=actor)
+    history.save(evidence, _("Tải lên tài liệu kiểm chứng"), actor)
     evidence.scores.set(scores)
     return evidence
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from agencies.files import download
 from scoring import access, selectors, services
 from scoring.forms import AppealDecideForm, AppealForm, EvidenceForm, parse_entries
 from scoring.models import Appeal, Assessment, Evidence, Score
@@ -232,14 +233,8 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
-    evidence = get_object_or_404(
-        Evidence.objects.filter(assessment__in=Assessment.objects.visible_to(request.user)), pk=pk
-    )
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    return FileResponse(handle, as_attachment=True, filename=evidence.original_name)
+    evidence = access.get_visible_or_404(Evidence.objects, request.user, pk=pk)
+    return download(evidence)
 
 
 @require_POST

@@ -1,0 +1,158 @@
+"""One history helper for every app (django-simple-history).
+
+Services save through ``save``/``delete`` with the acting user and a reason; commands and
+jobs, which have no request, pass ``actor=None`` and are recorded under the named system
+actor (``system_actor``), never under an empty user. The field-by-field timeline that
+history pages and documents show is built by ``timeline_entries``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+SYSTEM_USERNAME = "he-thong"
+
+
+def system_actor():
+    """The named account under which commands and jobs record history (cannot sign in)."""
+    from agencies.models import User
+
+    user = User.objects.filter(username=SYSTEM_USERNAME).first()
+    if user is None:
+        user = User(username=SYSTEM_USERNAME, full_name=str(_("Hệ thống")), is_active=False)
+        user.set_unusable_password()
+        user._change_reason = "Tài khoản hệ thống ghi lịch sử cho lệnh và tác vụ nền"
+        user.save()
+    return user
+
+
+def mark(obj: models.Model, reason: str, actor=None) -> None:
+    """Set who and why on ``obj`` for its next save or delete."""
+    obj._change_reason = str(reason)
+    obj._history_user = actor if actor is not None else system_actor()
+
+
+def save(obj: models.Model, reason: str, actor=None, **kwargs) -> None:
+    mark(obj, reason, actor)
+    obj.save(**kwargs)
+
+
+def delete(obj: models.Model, reason: str, actor=None) -> None:
+    mark(obj, reason, actor)
+    obj.delete()
+
+
+def bulk_create(model, objs: list, reason: str, actor=None, **kwargs) -> list:
+    return bulk_create_with_history(
+        objs,
+        model,
+        default_change_reason=str(reason),
+        default_user=actor if actor is not None else system_actor(),
+        **kwargs,
+    )
+
+
+def bulk_update(model, objs: list, fields: list[str], reason: str, actor=None, **kwargs) -> int:
+    return bulk_update_with_history(
+        objs,
+        model,
+        fields,
+        default_change_reason=str(reason),
+        default_user=actor if actor is not None else system_actor(),
+        **kwargs,
+    )
+
+
+# --- The timeline -------------------------------------------------------------------
+
+HIDDEN_FIELDS = {"version", "updated_at", "id", "next_occurrence"}
+TYPE_LABELS = {"+": _("Tạo mới"), "~": _("Thay đổi"), "-": _("Xóa")}
+
+
+@dataclass
+class Entry:
+    when: object
+    user: object
+    subject: str
+    kind: str
+    reason: str
+    changes: list[tuple[str, str, str]]
+
+
+def display(record, field_name: str, value) -> str:
+    field = record.instance_type._meta.get_field(field_name)
+    if value in (None, ""):
+        return "—"
+    if getattr(field, "choices", None):
+        return str(dict(field.flatchoices).get(value, value))
+    if field.is_relation:
+        return str(value)
+    if isinstance(value, bool):
+        return str(_("Có") if value else _("Không"))
+    if hasattr(value, "strftime"):
+        return value.strftime("%d/%m/%Y %H:%M" if hasattr(value, "hour") else "%d/%m/%Y")
+    text = str(value)
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
+def _changes(previous, record, names: dict) -> list[tuple[str, str, str]]:
+    changes = []
+    meta = record.instance_type._meta
+    for field in meta.fields:
+        if field.name in HIDDEN_FIELDS:
+            continue
+        attr = field.attname
+        old, new = getattr(previous, attr, None), getattr(record, attr, None)
+        if old == new:
+            continue
+        if field.is_relation and field.name in names:
+            old, new = names[field.name].get(old, old), names[field.name].get(new, new)
+        changes.append(
+            (
+                str(field.verbose_name),
+                display(record, field.name, old),
+                display(record, field.name, new),
+            )
+        )
+    return changes
+
+
+def timeline_entries(
+    records: Iterable, subject_for: Callable[[object], str], names: dict | None = None
+) -> list[Entry]:
+    """Entries for history ``records`` of one model, a change listing only the fields that
+    differ from the object's previous record. ``names`` maps a relation field to
+    {pk: label} for display (e.g. body names)."""
+    names = names or {}
+    by_object = defaultdict(list)
+    for r in records:
+        by_object[r.id].append(r)
+    entries = []
+    for object_records in by_object.values():
+        object_records.sort(key=lambda r: (r.history_date, r.history_id))
+        previous = None
+        for r in object_records:
+            changes = []
+            if previous is not None and r.history_type == "~":
+                changes = _changes(previous, r, names)
+                if not changes and not r.history_change_reason:
+                    previous = r
+                    continue
+            entries.append(
+                Entry(
+                    when=r.history_date,
+                    user=r.history_user,
+                    subject=subject_for(r),
+                    kind=str(TYPE_LABELS.get(r.history_type, "")),
+                    reason=r.history_change_reason or "",
+                    changes=changes,
+                )
+            )
+            previous = r
+    return entries
