@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from agencies.models import Agency, SecurityEvent, User
+from agencies.models import Agency, OutgoingMail, SecurityEvent, User
 
 admin.site.site_header = _("Quản trị Cổng điều phối CCHC")
 admin.site.site_title = _("Quản trị CCHC")
@@ -72,6 +72,28 @@ class SecurityEventAdmin(admin.ModelAdmin):
     list_per_page = 100
     show_full_result_count = False
     readonly_fields = [f.name for f in SecurityEvent._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(OutgoingMail)
+class OutgoingMailAdmin(admin.ModelAdmin):
+    """Read-only outbox: what was sent, what failed and why (retried by send_pending_mail)."""
+
+    list_display = ["created_at", "subject", "status", "attempts", "sent_at", "last_error"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["subject", "recipients"]
+    date_hierarchy = "created_at"
+    list_per_page = 100
+    show_full_result_count = False
+    readonly_fields = [f.name for f in OutgoingMail._meta.fields]
 
     def has_add_permission(self, request) -> bool:
         return False

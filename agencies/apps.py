@@ -18,6 +18,7 @@ class AgenciesConfig(AppConfig):
         # idempotently after every migrate, once all apps' permissions exist.
         post_migrate.connect(_ensure_roles, dispatch_uid="agencies.ensure_roles")
         self._connect_security_signals()
+        from agencies import visibility  # noqa: F401  (registers the visibility rules)
 
     def _connect_security_signals(self) -> None:
         from axes.signals import user_locked_out

@@ -9,8 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from agencies.access import VisibleQuerySet
 
-class AgencyQuerySet(models.QuerySet):
+
+class AgencyQuerySet(VisibleQuerySet):
     def active(self, on=None):
         on = on or timezone.localdate()
         return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on)).filter(
@@ -215,3 +217,35 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.created_at:%d/%m/%Y %H:%M}"
+
+
+class OutgoingMail(models.Model):
+    """One e-mail in the outbox (agencies/mail.py): written inside the business
+    transaction, sent after it commits, retried by ``send_pending_mail``."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Chờ gửi")
+        SENDING = "sending", _("Đang gửi")
+        SENT = "sent", _("Đã gửi")
+        FAILED = "failed", _("Gửi lỗi")
+
+    recipients = models.JSONField(_("người nhận"), default=list)
+    subject = models.CharField(_("tiêu đề"), max_length=500)
+    body = models.TextField(_("nội dung"))
+    created_at = models.DateTimeField(_("tạo lúc"), default=timezone.now)
+    status = models.CharField(
+        _("trạng thái"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("số lần gửi"), default=0)
+    last_attempt_at = models.DateTimeField(_("lần gửi gần nhất"), null=True, blank=True)
+    last_error = models.TextField(_("lỗi gần nhất"), blank=True)
+    sent_at = models.DateTimeField(_("gửi lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("thư đi")
+        verbose_name_plural = _("thư đi")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "created_at"], name="outmail_status_created")]
+
+    def __str__(self) -> str:
+        return self.subject

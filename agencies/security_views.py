@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agencies import mfa
 from agencies.access import require
@@ -44,6 +44,7 @@ def _next_url(request: HttpRequest) -> str:
     return settings.LOGIN_REDIRECT_URL
 
 
+@require_http_methods(["GET", "POST"])
 def mfa_setup(request: HttpRequest) -> HttpResponse:
     user = request.user
     if mfa.mfa_enabled(user) and not user.is_verified():
@@ -72,6 +73,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "POST"])
 def mfa_verify(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not mfa.mfa_enabled(user):
@@ -104,6 +106,7 @@ def mfa_disable(request: HttpRequest) -> HttpResponse:
     return redirect("session_list")
 
 
+@require_GET
 def session_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     return render(
@@ -132,6 +135,7 @@ def session_end(request: HttpRequest) -> HttpResponse:
     return redirect("session_list")
 
 
+@require_GET
 def lockout_list(request: HttpRequest) -> HttpResponse:
     require(may_unlock(request.user))
     return render(

@@ -4,8 +4,10 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
+from agencies.access import get_visible_or_404
 from agencies.models import Agency, User
 from agencies.roles import ROLE_LABELS
 
@@ -20,8 +22,9 @@ class PortalLoginView(auth_views.LoginView):
         return context
 
 
+@require_GET
 def agency_list(request: HttpRequest) -> HttpResponse:
-    agencies = list(Agency.objects.order_by("sort_order", "name"))
+    agencies = list(Agency.objects.visible_to(request.user).order_by("sort_order", "name"))
     groups = [
         (kind_label, [a for a in agencies if a.kind == kind])
         for kind, kind_label in Agency.Kind.choices
@@ -33,8 +36,9 @@ def agency_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_GET
 def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
-    agency = get_object_or_404(
+    agency = get_visible_or_404(
         Agency.objects.select_related("successor").prefetch_related(
             Prefetch(
                 "users",
@@ -42,6 +46,7 @@ def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
             ),
             "predecessors",
         ),
+        request.user,
         code=code,
     )
     people = [
@@ -58,5 +63,6 @@ def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "agencies/agency_detail.html", {"agency": agency, "people": people})
 
 
+@require_GET
 def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "agencies/profile.html", {"profile_user": request.user})

@@ -9,6 +9,7 @@ import datetime as dt
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from agencies import history
 from agencies.models import Agency, User
 from coordination import services
 from coordination.models import Task
@@ -122,14 +123,10 @@ def _age(task: Task, days: int) -> None:
     task.refresh_from_db()
     task.due_date = today + dt.timedelta(days=days)
     task.version += 1
-    task._change_reason = "Dữ liệu trình diễn: lùi hạn xử lý"
-    task._history_user = task.created_by
-    task.save()
+    history.save(task, "Dữ liệu trình diễn: lùi hạn xử lý", task.created_by)
     for part in task.participations.exclude(due_date=None):
         part.due_date = task.due_date
-        part._change_reason = "Dữ liệu trình diễn: lùi hạn"
-        part._history_user = task.created_by
-        part.save()
+        history.save(part, "Dữ liệu trình diễn: lùi hạn", task.created_by)
 
 
 def _contribute(task, code, text, *, submit=True, form="comment", nominations=None, files=()):
@@ -145,6 +142,7 @@ def _contribute(task, code, text, *, submit=True, form="comment", nominations=No
 
 
 def _scenario(task: Task, scenario: str, contributors: list[str], noivu: User) -> None:
+    """Play one demo scenario through the services; a linear script, long by nature."""
     chair = task.chair_agency.code
     tracker = _user(task.tracking_agency.code)
     if scenario == "journey":

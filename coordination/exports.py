@@ -7,11 +7,13 @@ from io import BytesIO
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from coordination.models import TIMELINESS_LABELS, Participation
+from coordination import timeliness as tl
+from coordination.models import Participation
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -23,28 +25,55 @@ def safe_cell(value):
     return value
 
 
-def tasks_xlsx(queryset) -> bytes:
-    today = timezone.localdate()
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Nhiệm vụ")
-    headers = [
-        _("STT"),
-        _("Tên nhiệm vụ"),
-        _("Nội dung phối hợp"),
-        _("Căn cứ"),
-        _("Cơ quan chủ trì"),
-        _("Cơ quan theo dõi"),
-        _("Cơ quan phối hợp"),
-        _("Hạn xử lý"),
-        _("Trạng thái"),
-        _("Tiến độ"),
-    ]
-    sheet.append(headers)
+HEADERS = (
+    gettext_lazy("STT"),
+    gettext_lazy("Tên nhiệm vụ"),
+    gettext_lazy("Nội dung phối hợp"),
+    gettext_lazy("Căn cứ"),
+    gettext_lazy("Cơ quan chủ trì"),
+    gettext_lazy("Cơ quan theo dõi"),
+    gettext_lazy("Cơ quan phối hợp"),
+    gettext_lazy("Hạn xử lý"),
+    gettext_lazy("Trạng thái"),
+    gettext_lazy("Tiến độ"),
+)
+WIDTHS = (6, 60, 30, 35, 30, 20, 40, 12, 16, 20)
+
+
+def _header(sheet) -> None:
+    sheet.append([str(h) for h in HEADERS])
     for cell in sheet[1]:
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="123A63")
         cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for col, width in enumerate(WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(col)].width = width
+
+
+def _row(index: int, task) -> list:
+    return [
+        index,
+        safe_cell(task.title),
+        task.get_category_display(),
+        safe_cell(task.legal_basis),
+        task.chair_agency.name,
+        task.tracking_agency.name,
+        "; ".join(p.agency.short_name for p in task.export_contributors),
+        task.due_date,
+        task.get_status_display(),
+        str(tl.LABELS[task.timeliness]),
+    ]
+
+
+def tasks_xlsx(queryset) -> bytes:
+    """The rows of ``queryset`` (already scoped by ``visible_to``); the progress column is
+    the item's ``timeliness`` annotation. No contribution text is exported."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Nhiệm vụ")
+    _header(sheet)
+    if "timeliness" not in queryset.query.annotations:
+        queryset = tl.with_task_timeliness(queryset, timezone.localdate())
     rows = queryset.select_related("chair_agency", "tracking_agency").prefetch_related(
         Prefetch(
             "participations",
@@ -53,23 +82,8 @@ def tasks_xlsx(queryset) -> bytes:
         )
     )
     for index, task in enumerate(rows.iterator(chunk_size=1000), start=1):
-        sheet.append(
-            [
-                index,
-                safe_cell(task.title),
-                task.get_category_display(),
-                safe_cell(task.legal_basis),
-                task.chair_agency.name,
-                task.tracking_agency.name,
-                "; ".join(p.agency.short_name for p in task.export_contributors),
-                task.due_date,
-                task.get_status_display(),
-                str(TIMELINESS_LABELS[task.timeliness(today)]),
-            ]
-        )
+        sheet.append(_row(index, task))
         sheet.cell(row=index + 1, column=8).number_format = "DD/MM/YYYY"
-    for col, width in enumerate([6, 60, 30, 35, 30, 20, 40, 12, 16, 20], start=1):
-        sheet.column_dimensions[get_column_letter(col)].width = width
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
     buffer = BytesIO()

@@ -7,8 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
+from coordination import timeliness as tl
 from coordination.calendar import add_working_days
 from coordination.models import Category, Contribution, Nomination, Participation, Recurrence, Task
+
+FILTER_STATES = (tl.OVERDUE, tl.DUE_SOON, tl.ON_TIME, tl.SUBMITTED, tl.DONE_ON_TIME, tl.DONE_LATE)
 
 
 class DateInput(forms.DateInput):
@@ -51,22 +54,6 @@ class ParticipantsMixin(forms.Form):
     def _setup_agencies(self):
         for name in ("chair", "tracker", "contributors"):
             self.fields[name].queryset = active_agencies()
-
-    def clean(self):
-        data = super().clean()
-        chair, tracker = data.get("chair"), data.get("tracker")
-        contributors = list(data.get("contributors") or [])
-        if chair and chair in contributors:
-            self.add_error(
-                "contributors", _("Cơ quan chủ trì không được đồng thời là cơ quan phối hợp.")
-            )
-        if tracker and tracker in contributors:
-            self.add_error(
-                "contributors", _("Cơ quan theo dõi không được đồng thời là cơ quan phối hợp.")
-            )
-        if chair and tracker and chair == tracker:
-            self.add_error("tracker", _("Cơ quan chủ trì và cơ quan theo dõi phải khác nhau."))
-        return data
 
 
 class TaskCreateForm(ParticipantsMixin):
@@ -132,15 +119,9 @@ class TaskCreateForm(ParticipantsMixin):
                 data["due_date"] = add_working_days(today, days)
         elif not data.get("due_date"):
             self.add_error("due_date", _("Hãy chọn hạn xử lý."))
-        due = data.get("due_date")
-        if due and due < today:
-            self.add_error("due_date", _("Hạn xử lý không được ở trong quá khứ."))
+        # Who takes part and the deadlines' order are the service's rules
+        # (services._validate_participants, services._check_due_date).
         own = data.get("contributor_due_date")
-        if own and due and own > due:
-            self.add_error(
-                "contributor_due_date",
-                _("Hạn của cơ quan phối hợp không được sau hạn của nhiệm vụ."),
-            )
         if own and own < today:
             self.add_error("contributor_due_date", _("Hạn không được ở trong quá khứ."))
         return data
@@ -209,14 +190,6 @@ class ParticipantsForm(ParticipantsMixin):
             if agency in (self.cleaned_data.get("contributors") or [])
         }
 
-    def clean(self):
-        data = super().clean()
-        for _agency, name in self.own_due_fields:
-            value = data.get(name)
-            if value and value > self.task.due_date:
-                self.add_error(name, _("Hạn của cơ quan phối hợp không được sau hạn của nhiệm vụ."))
-        return data
-
 
 class ContributionForm(forms.Form):
     form = forms.ChoiceField(label=_("Hình thức phối hợp"), choices=Contribution.Form.choices)
@@ -241,7 +214,22 @@ class NominationForm(forms.ModelForm):
         fields = ["full_name", "position", "agency_name", "team"]
 
 
-NominationFormSet = forms.formset_factory(NominationForm, extra=3, max_num=20, validate_max=True)
+class BaseNominationFormSet(forms.BaseFormSet):
+    """Every row is optional and plain: a saved row is shown as a filled-in row (not a
+    bound "initial" form), so emptying it removes it and keeping it keeps it."""
+
+    def initial_form_count(self):
+        return super().initial_form_count() if self.is_bound else 0
+
+    def total_form_count(self):
+        if self.is_bound:
+            return super().total_form_count()
+        return min(len(self.initial or []) + self.extra, self.max_num)
+
+
+NominationFormSet = forms.formset_factory(
+    NominationForm, formset=BaseNominationFormSet, extra=3, max_num=20, validate_max=True
+)
 
 
 class ReasonForm(forms.Form):
@@ -284,11 +272,7 @@ class TaskFilter(django_filters.FilterSet):
     )
     timeliness = django_filters.ChoiceFilter(
         label=_("Tiến độ"),
-        choices=[
-            ("overdue", _("Quá hạn")),
-            ("due_soon", _("Sắp đến hạn")),
-            ("done_late", _("Hoàn thành trễ hạn")),
-        ],
+        choices=[(state, tl.LABELS[state]) for state in FILTER_STATES],
         method="filter_timeliness",
     )
     ordering = django_filters.OrderingFilter(
@@ -334,27 +318,29 @@ class TaskFilter(django_filters.FilterSet):
         )
 
     def filter_timeliness(self, qs, name, value):
-        today = timezone.localdate()
-        if value == "overdue":
-            return qs.exclude(status__in=["draft", "done", "cancelled"]).filter(due_date__lt=today)
-        if value == "due_soon":
-            import datetime as dt
+        """By the item's ``timeliness`` annotation; with a body chosen, by that body's own
+        part (as the overview counts it)."""
+        agency_id = self._agency_id()
+        if agency_id is None:
+            if "timeliness" not in qs.query.annotations:
+                qs = tl.with_task_timeliness(qs)
+            return qs.filter(timeliness=value)
+        parts = tl.with_timeliness(
+            Participation.objects.filter(agency_id=agency_id).exclude(role="track")
+        ).filter(timeliness=value)
+        return qs.filter(pk__in=parts.values("task_id"))
 
-            from coordination.models import DUE_SOON_DAYS
 
-            return qs.exclude(status__in=["draft", "done", "cancelled"]).filter(
-                due_date__gte=today, due_date__lte=today + dt.timedelta(days=DUE_SOON_DAYS)
-            )
-        return qs.filter(status="done", completed_late=True)
+NOMINATION_FIELDS = ("full_name", "position", "agency_name", "team")
 
 
 def clean_nominations(formset) -> list[dict]:
+    """The filled-in nomination rows, whatever the form of the contribution (parsing only:
+    the service decides what they mean)."""
     if not formset.is_valid():
         raise ValidationError(_("Danh sách cán bộ được cử chưa hợp lệ."))
-    rows = []
-    for f in formset.forms:
-        if f.cleaned_data and f.has_changed():
-            rows.append(
-                {k: f.cleaned_data[k] for k in ("full_name", "position", "agency_name", "team")}
-            )
-    return rows
+    return [
+        {k: f.cleaned_data[k] for k in NOMINATION_FIELDS}
+        for f in formset.forms
+        if f.cleaned_data and f.has_changed()
+    ]

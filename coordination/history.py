@@ -1,115 +1,66 @@
-"""The item's timeline: who changed what, when, field by field (django-simple-history)."""
+"""The item's timeline: who changed what, when, field by field (django-simple-history).
+
+Built on ``agencies.history.timeline_entries``. It shows only what the user may see: the
+records of contributions and files the user may see through ``visible_to``, and of
+another body's contribution only from its submission on (its unsent draft text was that
+body's alone).
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
+from django.db.models import Q
+from django.utils.translation import gettext as _
 
-from django.utils.translation import gettext_lazy as _
+from agencies.history import Entry, timeline_entries
+from agencies.models import Agency
+from coordination.models import Attachment, Contribution, Participation, Task
 
-from coordination.models import Contribution, Participation, Task
-
-HIDDEN_FIELDS = {"version", "updated_at", "id", "next_occurrence"}
-TYPE_LABELS = {"+": _("Tạo mới"), "~": _("Thay đổi"), "-": _("Xóa")}
-
-
-@dataclass
-class Entry:
-    when: object
-    user: object
-    subject: str
-    kind: str
-    reason: str
-    changes: list[tuple[str, str, str]]
+AGENCY_FIELDS = ("chair_agency", "tracking_agency", "agency")
 
 
-def _display(record, field_name: str, value) -> str:
-    field = record.instance_type._meta.get_field(field_name)
-    if value in (None, ""):
-        return "—"
-    if getattr(field, "choices", None):
-        return str(dict(field.flatchoices).get(value, value))
-    if field.is_relation:
-        return str(value)
-    if isinstance(value, bool):
-        return str(_("Có") if value else _("Không"))
-    if hasattr(value, "strftime"):
-        return value.strftime("%d/%m/%Y %H:%M" if hasattr(value, "hour") else "%d/%m/%Y")
-    text = str(value)
-    return text if len(text) <= 200 else text[:200] + "…"
+def _contribution_records(task: Task, user, own_part_ids: set[int]):
+    visible = Contribution.objects.visible_to(user).filter(participation__task=task)
+    return Contribution.history.filter(id__in=visible.values("pk")).filter(
+        Q(submitted_at__isnull=False) | Q(participation_id__in=own_part_ids)
+    )
 
 
-def _entries(records, subject_for, agencies: dict) -> list[Entry]:
-    by_object = defaultdict(list)
-    for r in records:
-        by_object[r.id].append(r)
-    entries = []
-    for object_records in by_object.values():
-        object_records.sort(key=lambda r: (r.history_date, r.history_id))
-        previous = None
-        for r in object_records:
-            changes = []
-            if previous is not None and r.history_type == "~":
-                for name in (f.name for f in r.instance_type._meta.fields):
-                    if name in HIDDEN_FIELDS:
-                        continue
-                    attr = (
-                        name + "_id" if r.instance_type._meta.get_field(name).is_relation else name
-                    )
-                    old, new = getattr(previous, attr, None), getattr(r, attr, None)
-                    if old != new:
-                        label = str(r.instance_type._meta.get_field(name).verbose_name)
-                        if attr.endswith("_id") and name in {
-                            "chair_agency",
-                            "tracking_agency",
-                            "agency",
-                        }:
-                            old, new = agencies.get(old, old), agencies.get(new, new)
-                        changes.append((label, _display(r, name, old), _display(r, name, new)))
-                if not changes and not r.history_change_reason:
-                    previous = r
-                    continue
-            entries.append(
-                Entry(
-                    when=r.history_date,
-                    user=r.history_user,
-                    subject=subject_for(r),
-                    kind=str(TYPE_LABELS.get(r.history_type, "")),
-                    reason=r.history_change_reason or "",
-                    changes=changes,
-                )
-            )
-            previous = r
-    return entries
-
-
-def task_timeline(task: Task) -> list[Entry]:
-    from agencies.models import Agency
-
-    agencies = {a.pk: a.name for a in Agency.objects.only("pk", "name")}
-    task_records = Task.history.filter(id=task.pk).select_related("history_user")
+def task_timeline(task: Task, user) -> list[Entry]:
+    """Newest first; a fixed number of queries whatever the depth of history."""
+    agencies = dict(Agency.objects.values_list("pk", "name"))
+    names = {name: agencies for name in AGENCY_FIELDS}
     part_records = list(
         Participation.history.filter(task_id=task.pk).select_related("history_user")
     )
-    part_ids = {r.id for r in part_records}
-    contribution_records = Contribution.history.filter(
-        participation_id__in=part_ids
-    ).select_related("history_user")
     part_agency = {r.id: agencies.get(r.agency_id, "") for r in part_records}
-    entries = (
-        _entries(task_records, lambda r: str(_("Nhiệm vụ")), agencies)
-        + _entries(
+    own_part_ids = {r.id for r in part_records if r.agency_id == user.agency_id}
+    contribution_records = _contribution_records(task, user, own_part_ids).select_related(
+        "history_user"
+    )
+    attachment_records = Attachment.history.filter(
+        id__in=Attachment.objects.visible_to(user).filter(task=task).values("pk")
+    ).select_related("history_user")
+    entries = [
+        *timeline_entries(
+            Task.history.filter(id=task.pk).select_related("history_user"),
+            lambda r: _("Nhiệm vụ"),
+            names,
+        ),
+        *timeline_entries(
             part_records,
             lambda r: f"{_('Cơ quan tham gia')}: {agencies.get(r.agency_id, '')}",
-            agencies,
-        )
-        + _entries(
+            names,
+        ),
+        *timeline_entries(
             contribution_records,
             lambda r: (
                 f"{_('Nội dung phối hợp')} #{r.version}: {part_agency.get(r.participation_id, '')}"
             ),
-            agencies,
-        )
-    )
+            names,
+        ),
+        *timeline_entries(
+            attachment_records, lambda r: f"{_('Tệp đính kèm')}: {r.original_name}", names
+        ),
+    ]
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries

@@ -126,48 +126,6 @@ class Task(models.Model):
     def is_closed(self) -> bool:
         return self.status in {self.Status.DONE, self.Status.CANCELLED}
 
-    def is_overdue(self, today: dt.date | None = None) -> bool:
-        today = today or timezone.localdate()
-        return not self.is_closed and self.status != self.Status.DRAFT and self.due_date < today
-
-    def timeliness(self, today: dt.date | None = None) -> str:
-        return timeliness(
-            due_date=self.due_date,
-            closed=self.status == self.Status.DONE,
-            closed_late=self.completed_late,
-            cancelled=self.status == self.Status.CANCELLED,
-            today=today,
-        )
-
-
-DUE_SOON_DAYS = 7
-
-
-def timeliness(*, due_date, closed: bool, closed_late: bool, cancelled=False, today=None) -> str:
-    """One of: done_on_time, done_late, overdue, due_soon, on_time, cancelled (derived)."""
-    today = today or timezone.localdate()
-    if cancelled:
-        return "cancelled"
-    if closed:
-        return "done_late" if closed_late else "done_on_time"
-    if due_date is None:
-        return "on_time"
-    if due_date < today:
-        return "overdue"
-    if (due_date - today).days <= DUE_SOON_DAYS:
-        return "due_soon"
-    return "on_time"
-
-
-TIMELINESS_LABELS = {
-    "done_on_time": _("Hoàn thành đúng hạn"),
-    "done_late": _("Hoàn thành trễ hạn"),
-    "overdue": _("Quá hạn"),
-    "due_soon": _("Sắp đến hạn"),
-    "on_time": _("Trong hạn"),
-    "cancelled": _("Đã hủy"),
-}
-
 
 class TaskUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Task, on_delete=models.CASCADE)
@@ -234,20 +192,6 @@ class Participation(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status in {self.Status.ACCEPTED, self.Status.EXEMPT}
-
-    def timeliness(self, today: dt.date | None = None) -> str:
-        if self.role == self.Role.TRACK:
-            return self.task.timeliness(today)
-        done = self.status in {self.Status.ACCEPTED, self.Status.SUBMITTED, self.Status.EXEMPT}
-        late = self.accepted_late or bool(
-            self.submitted_at and timezone.localdate(self.submitted_at) > self.effective_due_date
-        )
-        return timeliness(
-            due_date=self.effective_due_date,
-            closed=done,
-            closed_late=late and self.status != self.Status.EXEMPT,
-            today=today,
-        )
 
 
 class Contribution(models.Model):
@@ -357,6 +301,7 @@ class ReminderLog(models.Model):
     )
     recipients = models.TextField(blank=True)
     message = models.TextField(blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("lượt nhắc việc")

@@ -1,12 +1,19 @@
-"""E-mail and in-app notifications to the focal officers of participating bodies."""
+"""E-mail and in-app notifications to the focal officers of participating bodies.
+
+Both leave after the caller's transaction commits (DESIGN.md "Side effects after commit"):
+the e-mail goes through the outbox (agencies/mail.py) and the in-app notices are written by
+an on-commit callback, so a rolled-back change notifies nobody and a slow or failing mail
+server neither holds a row lock nor undoes the change.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from agencies import mail
 from agencies.models import User
 from agencies.roles import FOCAL_OFFICER, group_name
 
@@ -22,23 +29,30 @@ def focal_officers(agency_ids) -> list[User]:
 
 
 def send(users, task, subject: str, message: str, *, fail_silently: bool = True) -> list[str]:
-    """Notify users in the portal and by e-mail; returns the addresses mailed."""
-    from coordination.models import Notification
-
-    Notification.objects.bulk_create(
-        Notification(user=u, task=task, message=message[:500]) for u in users
-    )
+    """Notify users in the portal and by e-mail once the current transaction commits;
+    returns the addresses queued. Delivery failures are recorded in the outbox and
+    retried by ``send_pending_mail``; they never raise, whatever ``fail_silently`` says
+    (kept for callers)."""
+    users = list(users)
+    user_ids = [u.pk for u in users]
+    task_id = task.pk if task else None
+    if user_ids:
+        transaction.on_commit(
+            lambda: _create_notifications(user_ids, task_id, message[:500]), robust=True
+        )
     recipients = [u.email for u in users if u.email]
     if recipients:
         link = settings.SITE_URL + reverse("task_detail", args=[task.pk]) if task else ""
-        send_mail(
-            subject,
-            f"{message}\n\n{link}",
-            settings.DEFAULT_FROM_EMAIL,
-            recipients,
-            fail_silently=fail_silently,
-        )
+        mail.queue(recipients=recipients, subject=subject, body=f"{message}\n\n{link}")
     return recipients
+
+
+def _create_notifications(user_ids: list[int], task_id: int | None, message: str) -> None:
+    from coordination.models import Notification
+
+    Notification.objects.bulk_create(
+        Notification(user_id=pk, task_id=task_id, message=message) for pk in user_ids
+    )
 
 
 def task_assigned(task) -> None:

@@ -8,12 +8,12 @@ import logging
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import DateField
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agencies import history
 from coordination import access, notify
+from coordination import timeliness as tl
 from coordination.models import Participation, ReminderLog, Task
 
 logger = logging.getLogger(__name__)
@@ -21,8 +21,10 @@ P = Participation
 K = ReminderLog.Kind
 
 
-def _kind_for(due: dt.date, today: dt.date) -> str | None:
-    if due < today:
+def _kind_for(part: Participation, today: dt.date) -> str | None:
+    """Which automatic reminder an open part gets today (overdue as the annotation says)."""
+    due = part.eff_due
+    if part.timeliness == tl.OVERDUE:
         return K.OVERDUE
     if due == today:
         return K.DUE_DAY
@@ -44,12 +46,12 @@ def _message(kind: str, task: Task, due: dt.date) -> str:
 
 
 def _deliver(part: Participation, kind: str, due: dt.date, sent_by=None) -> ReminderLog:
-    """Send one reminder and record it in the same transaction: if the mail server
-    refuses, nothing is recorded and the next run tries again."""
+    """Record one reminder and queue its mail in the same transaction; the mail leaves
+    after commit through the outbox (agencies/mail.py), which retries it if refused."""
     with transaction.atomic():
         message = _message(kind, part.task, due)
         users = notify.focal_officers([part.agency_id])
-        log = ReminderLog.objects.create(
+        log = ReminderLog(
             participation=part,
             kind=kind,
             due_date=due,
@@ -57,22 +59,22 @@ def _deliver(part: Participation, kind: str, due: dt.date, sent_by=None) -> Remi
             message=message,
             recipients=", ".join(u.email for u in users if u.email),
         )
+        history.save(log, _("Gửi nhắc việc: %(k)s") % {"k": K(kind).label}, sent_by)
         notify.send(
             users,
             part.task,
             _("[CCHC] Nhắc việc: %(t)s") % {"t": part.task.title},
             message,
-            fail_silently=False,
         )
     return log
 
 
-def pending_participations():
+def pending_participations(today: dt.date | None = None):
+    """Coordinating and chairing parts still open (on time, due soon or overdue by the
+    ``timeliness`` annotation), with ``eff_due``."""
     return (
-        P.objects.exclude(role=P.Role.TRACK)
-        .filter(status__in=[P.Status.PENDING, P.Status.IN_PROGRESS, P.Status.RETURNED])
-        .exclude(task__status__in=[Task.Status.DRAFT, Task.Status.DONE, Task.Status.CANCELLED])
-        .annotate(eff_due=Coalesce("due_date", "task__due_date", output_field=DateField()))
+        tl.with_timeliness(P.objects.exclude(role=P.Role.TRACK), today)
+        .filter(timeliness__in=tl.OPEN_STATES)
         .select_related("task", "agency")
     )
 
@@ -81,7 +83,7 @@ def send_due_reminders(*, today: dt.date | None = None) -> dict[str, int]:
     """Daily job: one reminder per body, kind and deadline; safe to run again."""
     today = today or timezone.localdate()
     horizon = today + dt.timedelta(days=settings.REMINDER_DAYS_BEFORE)
-    candidates = pending_participations().filter(eff_due__lte=horizon)
+    candidates = pending_participations(today).filter(eff_due__lte=horizon)
     already = set(
         ReminderLog.objects.filter(participation__in=candidates)
         .exclude(kind=K.MANUAL)
@@ -89,7 +91,7 @@ def send_due_reminders(*, today: dt.date | None = None) -> dict[str, int]:
     )
     counts = {"sent": 0, "skipped": 0, "failed": 0}
     for part in candidates.iterator(chunk_size=500):
-        kind = _kind_for(part.eff_due, today)
+        kind = _kind_for(part, today)
         if kind is None or (part.pk, kind, part.eff_due) in already:
             counts["skipped"] += 1
             continue

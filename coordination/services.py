@@ -16,6 +16,7 @@ from agencies import history
 from agencies.files import validate_upload
 from agencies.models import Agency
 from coordination import access, notify
+from coordination import timeliness as tl
 from coordination.models import (
     Attachment,
     Contribution,
@@ -50,17 +51,6 @@ class ParticipantSpec:
     tracker: Agency
     contributors: list[Agency]
     contributor_due_dates: dict[int, dt.date | None]
-
-
-def _reason(obj, reason: str, actor=None) -> None:
-    obj._change_reason = reason
-    if actor is not None:
-        obj._history_user = actor  # commands and jobs have no request to take it from
-
-
-def _save(obj, reason: str, actor=None) -> None:
-    _reason(obj, reason, actor)
-    obj.save()
 
 
 def _validate_participants(spec: ParticipantSpec, due_date: dt.date) -> None:
@@ -99,6 +89,8 @@ def task_set_participants(*, actor, task: Task, spec: ParticipantSpec) -> None:
 
 
 def _apply_participants(task: Task, spec: ParticipantSpec, actor=None) -> None:
+    """Remove, update, then add participations with their grants. Kept in one piece: the
+    order (removals before creations) is what the unique chair/tracker constraints need."""
     _validate_participants(spec, task.due_date)
     wanted: dict[int, tuple[str, dt.date | None]] = {
         spec.chair.pk: (P.Role.CHAIR, None),
@@ -120,25 +112,24 @@ def _apply_participants(task: Task, spec: ParticipantSpec, actor=None) -> None:
                     % {"name": part.agency.name}
                 )
             access.task_revoke(task, part.agency.group, part.role)
-            _reason(part, _("Bỏ khỏi danh sách tham gia"), actor)
-            part.delete()
+            history.delete(part, _("Bỏ khỏi danh sách tham gia"), actor)
     # Roles chair/track are unique per task: delete first, then create.
     for agency_id, (role, own_due) in wanted.items():
         part = current.get(agency_id)
         if part is not None and part.role == role:
             if part.due_date != own_due:
                 part.due_date = own_due
-                _save(part, _("Đổi hạn của cơ quan"), actor)
+                history.save(part, _("Đổi hạn của cơ quan"), actor)
             access.task_grant(task, agencies[agency_id].group, role)
             continue
         part = Participation(task=task, agency=agencies[agency_id], role=role, due_date=own_due)
-        _save(part, _("Thêm vào danh sách tham gia"), actor)
+        history.save(part, _("Thêm vào danh sách tham gia"), actor)
         access.task_grant(task, agencies[agency_id].group, role)
     changed = task.chair_agency_id != spec.chair.pk or task.tracking_agency_id != spec.tracker.pk
     if changed:
         task.chair_agency, task.tracking_agency = spec.chair, spec.tracker
         task.version += 1
-        _save(task, _("Đổi cơ quan chủ trì, theo dõi"), actor)
+        history.save(task, _("Đổi cơ quan chủ trì, theo dõi"), actor)
     if task.status != S.DRAFT:
         notify.participants_changed(task)
 
@@ -182,7 +173,7 @@ def task_create(
         created_by=actor,
     )
     task.full_clean()
-    _save(task, _("Tạo nhiệm vụ"), actor)
+    history.save(task, _("Tạo nhiệm vụ"), actor)
     task_set_participants(actor=actor, task=task, spec=spec)
     for upload in files:
         attachment_add(actor=actor, task=task, upload=upload)
@@ -225,7 +216,7 @@ def task_update(*, actor, task: Task, expected_version: int, changes: dict) -> T
             setattr(locked, field, changes[field])
     locked.full_clean()
     locked.version += 1
-    _save(locked, _("Sửa thông tin nhiệm vụ"), actor)
+    history.save(locked, _("Sửa thông tin nhiệm vụ"), actor)
     return locked
 
 
@@ -244,7 +235,7 @@ def task_assign(*, actor, task: Task) -> Task:
     task = _locked(task)
     access.require(access.task_actions(actor, task)["assign"])
     _transition(task, {S.DRAFT}, S.ASSIGNED)
-    _save(task, _("Giao nhiệm vụ"), actor)
+    history.save(task, _("Giao nhiệm vụ"), actor)
     notify.task_assigned(task)
     return task
 
@@ -257,7 +248,7 @@ def task_cancel(*, actor, task: Task, reason: str) -> Task:
         raise ValidationError({"reason": _("Hãy ghi lý do hủy nhiệm vụ.")})
     _transition(task, {S.DRAFT, S.ASSIGNED, S.IN_PROGRESS, S.UNDER_REVIEW, S.RETURNED}, S.CANCELLED)
     task.return_reason = reason.strip()
-    _save(task, _("Hủy nhiệm vụ: %(reason)s") % {"reason": reason.strip()}, actor)
+    history.save(task, _("Hủy nhiệm vụ: %(reason)s") % {"reason": reason.strip()}, actor)
     return task
 
 
@@ -265,7 +256,7 @@ def _mark_in_progress(task: Task, actor) -> None:
     if task.status == S.ASSIGNED:
         task.status = S.IN_PROGRESS
         task.version += 1
-        _save(task, _("Bắt đầu thực hiện"), actor)
+        history.save(task, _("Bắt đầu thực hiện"), actor)
 
 
 def _participation_for(task: Task, actor) -> Participation:
@@ -291,12 +282,37 @@ def contribution_save(
     files=(),
     submit: bool,
 ) -> Contribution:
-    """Save a draft (any staff of the body) or submit (focal officer) a new version.
+    """Save a draft (any staff of the body) or submit (focal officer) what is on screen.
 
-    A submitted version is never changed: the next answer is a new version. For the
+    Everything is checked before anything is written. A submitted version is never
+    changed: the next answer is a new version. Nominated officials are kept with the
+    contribution whatever its form (``None`` leaves a draft's rows as they are). For the
     chairing body the submission is the consolidated result and sends the item to review.
     """
     task = _locked(task)
+    part = _part_that_may_save(actor, task, submit)
+    files = list(files)
+    _validate_contribution(task, form, body, nominations, files)
+    contribution = _write_contribution(
+        actor, part, form=form, body=body, document_number=document_number, submit=submit
+    )
+    if nominations is not None:
+        contribution.nominations.all().delete()
+        Nomination.objects.bulk_create(
+            Nomination(contribution=contribution, **row) for row in nominations
+        )
+    for upload in files:
+        attachment_add(actor=actor, task=task, upload=upload, contribution=contribution)
+    _mark_in_progress(task, actor)
+    if submit:
+        _submit_part(actor, task, part, contribution)
+    elif part.status == P.Status.PENDING:
+        part.status = P.Status.IN_PROGRESS
+        history.save(part, _("Bắt đầu soạn nội dung"), actor)
+    return contribution
+
+
+def _part_that_may_save(actor, task: Task, submit: bool) -> Participation:
     actions = access.task_actions(actor, task)
     if not actions["draft"]:
         raise PermissionDenied
@@ -313,55 +329,60 @@ def contribution_save(
         )
     if is_chair and task.status == S.UNDER_REVIEW:
         raise ValidationError(_("Bản tổng hợp đang chờ xem xét, chưa thể gửi bản mới."))
-    _validate_contribution(form, body, nominations or [], files)
+    return part
+
+
+def _write_contribution(actor, part: Participation, *, form, body, document_number, submit):
+    """The body's open draft (or a new version), set to what is on screen and saved."""
     contribution = part.contributions.filter(submitted_at__isnull=True).first()
-    last = part.contributions.order_by("-version").first()
     if contribution is None:
-        contribution = Contribution(
-            participation=part,
-            version=(last.version + 1) if last else 1,
-            submitted_by=actor,
-        )
+        last = part.contributions.order_by("-version").first()
+        contribution = Contribution(participation=part, version=(last.version + 1) if last else 1)
     contribution.form = form
     contribution.body = body.strip()
     contribution.document_number = document_number.strip()
-    contribution.is_consolidation = is_chair
+    contribution.is_consolidation = part.role == P.Role.CHAIR
     contribution.submitted_by = actor
     contribution.submitted_at = timezone.now() if submit else None
-    _save(contribution, _("Gửi nội dung") if submit else _("Lưu dự thảo"), actor)
-    if nominations is not None:
-        contribution.nominations.all().delete()
-        Nomination.objects.bulk_create(
-            Nomination(contribution=contribution, **row) for row in nominations
-        )
-    for upload in files:
-        attachment_add(actor=actor, task=task, upload=upload, contribution=contribution)
-    _mark_in_progress(task, actor)
-    if submit:
-        part.status = P.Status.SUBMITTED
-        part.submitted_at = contribution.submitted_at
-        part.return_reason = ""
-        _save(part, _("Gửi lần %(v)s") % {"v": contribution.version}, actor)
-        if is_chair:
-            _transition(task, {S.ASSIGNED, S.IN_PROGRESS, S.RETURNED}, S.UNDER_REVIEW)
-            _save(task, _("Cơ quan chủ trì gửi kết quả tổng hợp"), actor)
-            notify.task_submitted_for_review(task)
-    elif part.status == P.Status.PENDING:
-        part.status = P.Status.IN_PROGRESS
-        _save(part, _("Bắt đầu soạn nội dung"), actor)
+    history.save(contribution, _("Gửi nội dung") if submit else _("Lưu dự thảo"), actor)
     return contribution
 
 
-def _validate_contribution(form: str, body: str, nominations: list[dict], files) -> None:
+def _submit_part(actor, task: Task, part: Participation, contribution: Contribution) -> None:
+    part.status = P.Status.SUBMITTED
+    part.submitted_at = contribution.submitted_at
+    part.return_reason = ""
+    history.save(part, _("Gửi lần %(v)s") % {"v": contribution.version}, actor)
+    if part.role == P.Role.CHAIR:
+        _transition(task, {S.ASSIGNED, S.IN_PROGRESS, S.RETURNED}, S.UNDER_REVIEW)
+        history.save(task, _("Cơ quan chủ trì gửi kết quả tổng hợp"), actor)
+        notify.task_submitted_for_review(task)
+
+
+NOMINATION_TEAMS = set(Nomination.Team.values)
+
+
+def _validate_contribution(task: Task, form: str, body: str, nominations, files: list) -> None:
+    """Every rule of a contribution, checked once before anything is written."""
     if form not in Contribution.Form.values:
         raise ValidationError({"form": _("Hình thức phối hợp không hợp lệ.")})
+    rows = nominations or []
+    for row in rows:
+        if not all((row.get(k) or "").strip() for k in ("full_name", "position", "agency_name")):
+            raise ValidationError(
+                _("Hãy nhập đủ họ và tên, chức vụ và cơ quan công tác của cán bộ được cử.")
+            )
+        if row.get("team") not in NOMINATION_TEAMS:
+            raise ValidationError(_("Hãy chọn hội đồng, đoàn hoặc tổ mà cán bộ tham gia."))
     if form == Contribution.Form.NOMINATION:
-        if not nominations:
+        if not rows:
             raise ValidationError(_("Hãy nhập ít nhất một cán bộ được cử."))
     elif not body.strip() and not files:
         raise ValidationError({"body": _("Hãy nhập nội dung hoặc đính kèm văn bản.")})
     for upload in files:
         validate_upload(upload)
+    if files:
+        validate_item_total(task, files)
 
 
 @transaction.atomic
@@ -380,13 +401,13 @@ def participation_review(
         part.status = P.Status.ACCEPTED
         part.accepted_at = timezone.now()
         part.accepted_late = _late(part.effective_due_date, part.submitted_at)
-        _save(part, _("Chấp nhận nội dung phối hợp"), actor)
+        history.save(part, _("Chấp nhận nội dung phối hợp"), actor)
     else:
         if not reason.strip():
             raise ValidationError({"reason": _("Hãy ghi lý do trả lại.")})
         part.status = P.Status.RETURNED
         part.return_reason = reason.strip()
-        _save(part, _("Trả lại: %(r)s") % {"r": reason.strip()}, actor)
+        history.save(part, _("Trả lại: %(r)s") % {"r": reason.strip()}, actor)
         notify.participation_returned(part)
     return part
 
@@ -402,7 +423,7 @@ def participation_exempt(*, actor, participation: Participation, reason: str) ->
         raise ValidationError({"reason": _("Hãy ghi lý do miễn thực hiện.")})
     part.status = P.Status.EXEMPT
     part.return_reason = reason.strip()
-    _save(part, _("Miễn thực hiện: %(r)s") % {"r": reason.strip()}, actor)
+    history.save(part, _("Miễn thực hiện: %(r)s") % {"r": reason.strip()}, actor)
     return part
 
 
@@ -418,24 +439,24 @@ def task_review(*, actor, task: Task, accept: bool, reason: str = "") -> Task:
         task.completed_at = timezone.now()
         task.completed_late = _late(task.due_date, chair.submitted_at or task.completed_at)
         task.return_reason = ""
-        _save(task, _("Chấp nhận kết quả, hoàn thành nhiệm vụ"), actor)
+        history.save(task, _("Chấp nhận kết quả, hoàn thành nhiệm vụ"), actor)
         chair.status = P.Status.ACCEPTED
         chair.accepted_at = task.completed_at
         chair.accepted_late = task.completed_late
-        _save(chair, _("Chấp nhận kết quả tổng hợp"), actor)
+        history.save(chair, _("Chấp nhận kết quả tổng hợp"), actor)
         if tracker:
             tracker.status = P.Status.ACCEPTED
             tracker.accepted_at = task.completed_at
-            _save(tracker, _("Nhiệm vụ hoàn thành"), actor)
+            history.save(tracker, _("Nhiệm vụ hoàn thành"), actor)
     else:
         if not reason.strip():
             raise ValidationError({"reason": _("Hãy ghi lý do trả lại.")})
         _transition(task, {S.UNDER_REVIEW}, S.RETURNED)
         task.return_reason = reason.strip()
-        _save(task, _("Trả lại: %(r)s") % {"r": reason.strip()}, actor)
+        history.save(task, _("Trả lại: %(r)s") % {"r": reason.strip()}, actor)
         chair.status = P.Status.RETURNED
         chair.return_reason = reason.strip()
-        _save(chair, _("Trả lại: %(r)s") % {"r": reason.strip()}, actor)
+        history.save(chair, _("Trả lại: %(r)s") % {"r": reason.strip()}, actor)
         notify.participation_returned(chair)
     return task
 
@@ -447,16 +468,18 @@ def task_apply_silence(*, task: Task, today: dt.date | None = None) -> int:
     if not task.silence_means_agreement or task.status in {S.DRAFT, S.DONE, S.CANCELLED}:
         return 0
     count = 0
-    parts = task.participations.select_for_update().filter(
-        role=P.Role.CONTRIBUTE, status__in=[P.Status.PENDING, P.Status.IN_PROGRESS]
-    )
+    parts = tl.with_timeliness(
+        task.participations.select_for_update(of=("self",)).filter(
+            role=P.Role.CONTRIBUTE, status__in=[P.Status.PENDING, P.Status.IN_PROGRESS]
+        ),
+        today,
+    ).filter(timeliness=tl.OVERDUE)
     for part in parts:
-        if part.effective_due_date < today:
-            part.status = P.Status.ACCEPTED
-            part.agreed_by_silence = True
-            part.accepted_at = timezone.now()
-            _save(part, _("Quá hạn không có ý kiến: coi như thống nhất"))
-            count += 1
+        part.status = P.Status.ACCEPTED
+        part.agreed_by_silence = True
+        part.accepted_at = timezone.now()
+        history.save(part, _("Quá hạn không có ý kiến: coi như thống nhất"))
+        count += 1
     return count
 
 
@@ -482,7 +505,7 @@ def task_create_next_occurrence(*, task: Task, step) -> Task:
         created_by=task.created_by,
         status=S.ASSIGNED,
     )
-    _save(new, _("Tạo kỳ tiếp theo của nhiệm vụ lặp lại"))
+    history.save(new, _("Tạo kỳ tiếp theo của nhiệm vụ lặp lại"))
     contributors = [p for p in parts if p.role == P.Role.CONTRIBUTE]
     _apply_participants(
         new,
@@ -494,7 +517,7 @@ def task_create_next_occurrence(*, task: Task, step) -> Task:
         ),
     )
     task.next_occurrence = new
-    _save(task, _("Đã tạo kỳ tiếp theo"))
+    history.save(task, _("Đã tạo kỳ tiếp theo"))
     notify.task_assigned(new)
     return new
 

@@ -7,14 +7,16 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from agencies.files import download
 from coordination import access, exports, reminders, selectors, services
+from coordination import timeliness as tl
 from coordination.forms import (
+    NOMINATION_FIELDS,
     ContributionForm,
     NominationFormSet,
     ParticipantsForm,
@@ -26,13 +28,7 @@ from coordination.forms import (
     clean_nominations,
 )
 from coordination.history import task_timeline
-from coordination.models import (
-    TIMELINESS_LABELS,
-    Attachment,
-    Notification,
-    Participation,
-    Task,
-)
+from coordination.models import Attachment, Notification, Participation, Task
 
 PAGE_SIZE = 25
 
@@ -44,7 +40,7 @@ def _errors(request: HttpRequest, exc: ValidationError) -> None:
 
 def _task(request: HttpRequest, pk: int) -> Task:
     return access.get_visible_or_404(
-        Task.objects.select_related("chair_agency", "tracking_agency", "parent"),
+        tl.with_task_timeliness(Task.objects.select_related("chair_agency", "tracking_agency")),
         request.user,
         pk=pk,
     )
@@ -52,7 +48,7 @@ def _task(request: HttpRequest, pk: int) -> Task:
 
 def _filtered_tasks(request: HttpRequest) -> TaskFilter:
     base = (
-        Task.objects.visible_to(request.user)
+        tl.with_task_timeliness(Task.objects.visible_to(request.user))
         .select_related("chair_agency", "tracking_agency")
         .prefetch_related(
             Prefetch(
@@ -67,13 +63,12 @@ def _filtered_tasks(request: HttpRequest) -> TaskFilter:
     return TaskFilter(request.GET or None, queryset=base, user=request.user)
 
 
+@require_GET
 def task_list(request: HttpRequest) -> HttpResponse:
     task_filter = _filtered_tasks(request)
     page = Paginator(task_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    today = timezone.localdate()
     for task in page:
-        task.state = task.timeliness(today)
-        task.state_label = TIMELINESS_LABELS[task.state]
+        task.state_label = tl.LABELS[task.timeliness]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -83,6 +78,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_GET
 def task_export(request: HttpRequest) -> HttpResponse:
     task_filter = _filtered_tasks(request)
     content = exports.tasks_xlsx(task_filter.qs)
@@ -95,6 +91,7 @@ def task_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@require_GET
 def task_overview(request: HttpRequest) -> HttpResponse:
     access.require(access.reads_everything(request.user))
     return render(
@@ -144,10 +141,11 @@ def task_create(request: HttpRequest) -> HttpResponse:
     return render(request, "coordination/task_form.html", {"form": form, "creating": True})
 
 
+@require_GET
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task(request, pk)
     actions = access.task_actions(request.user, task)
-    contributions = selectors.task_contributions(task)
+    contributions = selectors.task_contributions(task, request.user)
     participants = selectors.task_participants(task)
     own = next((p for p in participants if p.agency_id == request.user.agency_id), None)
     return render(
@@ -155,14 +153,14 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "coordination/task_detail.html",
         {
             "task": task,
-            "state": task.timeliness(),
-            "state_label": TIMELINESS_LABELS[task.timeliness()],
+            "state": task.timeliness,
+            "state_label": tl.LABELS[task.timeliness],
             "actions": actions,
             "participants": participants,
             "own": own,
-            "columns": selectors.contributions_side_by_side(task, contributions, request.user),
+            "columns": selectors.contributions_side_by_side(contributions),
             "attachments": [a for a in task.attachments.all() if a.contribution_id is None],
-            "rollup": selectors.task_rollup(task),
+            "rollup": selectors.task_family(task, request.user),
             "review_form": ReviewForm(),
             "reason_form": ReasonForm(),
         },
@@ -301,36 +299,40 @@ def task_remind(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("task_detail", pk=task.pk)
 
 
+def _contribution_forms(request: HttpRequest, draft) -> tuple:
+    """The contribution form and the nomination rows, showing the saved draft."""
+    initial, rows = {}, []
+    if draft is not None:
+        initial = {"form": draft.form, "body": draft.body, "document_number": draft.document_number}
+        rows = [{k: getattr(n, k) for k in NOMINATION_FIELDS} for n in draft.nominations.all()]
+    form = ContributionForm(request.POST or None, request.FILES or None, initial=initial)
+    formset = NominationFormSet(
+        request.POST or None, prefix="nom", initial=None if request.method == "POST" else rows
+    )
+    return form, formset
+
+
 def contribution_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save a draft or submit what is on screen ("Gửi" saves and submits in one service
+    call); the service decides every rule."""
     task = _task(request, pk)
     actions = access.task_actions(request.user, task)
     access.require(actions["draft"])
-    part = get_object_or_404(
-        task.participations.exclude(role="track"), agency_id=request.user.agency_id
+    part = access.get_visible_or_404(
+        task.participations.exclude(role="track"), request.user, agency_id=request.user.agency_id
     )
     draft = part.contributions.filter(submitted_at__isnull=True).first()
-    initial = (
-        {"form": draft.form, "body": draft.body, "document_number": draft.document_number}
-        if draft
-        else {}
-    )
-    form = ContributionForm(request.POST or None, request.FILES or None, initial=initial)
-    formset = NominationFormSet(request.POST or None, prefix="nom")
-    can_submit = actions["consolidate"] if part.role == "chair" else actions["contribute"]
+    form, formset = _contribution_forms(request, draft)
     if request.method == "POST" and form.is_valid():
         submit = "submit" in request.POST
         try:
-            access.require(can_submit or not submit)
-            nominations = (
-                clean_nominations(formset) if form.cleaned_data["form"] == "nomination" else None
-            )
             services.contribution_save(
                 actor=request.user,
                 task=task,
                 form=form.cleaned_data["form"],
                 body=form.cleaned_data["body"],
                 document_number=form.cleaned_data["document_number"],
-                nominations=nominations,
+                nominations=clean_nominations(formset),
                 files=form.cleaned_data["files"],
                 submit=submit,
             )
@@ -339,11 +341,6 @@ def contribution_new(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Đã gửi.") if submit else _("Đã lưu dự thảo."))
             return redirect("task_detail", pk=task.pk)
-    columns = (
-        selectors.contributions_side_by_side(task, selectors.task_contributions(task), request.user)
-        if part.role == "chair"
-        else []
-    )
     return render(
         request,
         "coordination/contribution_form.html",
@@ -352,17 +349,26 @@ def contribution_new(request: HttpRequest, pk: int) -> HttpResponse:
             "part": part,
             "form": form,
             "formset": formset,
-            "can_submit": can_submit,
-            "columns": [c for c in columns if c["participation"].pk != part.pk],
+            "can_submit": actions["consolidate"] if part.role == "chair" else actions["contribute"],
+            "columns": _other_columns(request, task, part),
         },
     )
+
+
+def _other_columns(request: HttpRequest, task: Task, part: Participation) -> list:
+    """For the chairing body: what the other bodies sent, beside its own form."""
+    if part.role != "chair":
+        return []
+    contributions = selectors.task_contributions(task, request.user)
+    columns = selectors.contributions_side_by_side(contributions)
+    return [c for c in columns if c["participation"].pk != part.pk]
 
 
 @require_POST
 def participation_review(request: HttpRequest, pk: int, part_pk: int) -> HttpResponse:
     form = ReviewForm(request.POST)
     task = _task(request, pk)
-    part = get_object_or_404(task.participations, pk=part_pk)
+    part = access.get_visible_or_404(task.participations, request.user, pk=part_pk)
     access.require(access.task_actions(request.user, task)["review_contributions"])
     if not form.is_valid():
         for errors in form.errors.values():
@@ -388,7 +394,7 @@ def participation_review(request: HttpRequest, pk: int, part_pk: int) -> HttpRes
 @require_POST
 def participation_exempt(request: HttpRequest, pk: int, part_pk: int) -> HttpResponse:
     task = _task(request, pk)
-    part = get_object_or_404(task.participations, pk=part_pk)
+    part = access.get_visible_or_404(task.participations, request.user, pk=part_pk)
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     return _post_action(
@@ -401,13 +407,17 @@ def participation_exempt(request: HttpRequest, pk: int, part_pk: int) -> HttpRes
     )
 
 
+@require_GET
 def task_history(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task(request, pk)
     return render(
-        request, "coordination/task_history.html", {"task": task, "entries": task_timeline(task)}
+        request,
+        "coordination/task_history.html",
+        {"task": task, "entries": task_timeline(task, request.user)},
     )
 
 
+@require_GET
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = access.get_visible_or_404(
         Attachment.objects.select_related("contribution__participation"), request.user, pk=pk
@@ -415,6 +425,7 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     return download(attachment)
 
 
+@require_GET
 def notification_list(request: HttpRequest) -> HttpResponse:
     items = Paginator(
         Notification.objects.filter(user=request.user).select_related("task"), PAGE_SIZE

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from agencies.access import reads_everything
 from coordination.selectors import agency_work, province_overview
@@ -23,5 +24,6 @@ def home_context(user) -> dict:
     return context
 
 
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "agencies/home.html", home_context(request.user))

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "coordination",
     "scoring",
     "reports",
+    "bench",
 ]
 
 MIDDLEWARE = [

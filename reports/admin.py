@@ -27,7 +27,7 @@ class AgencyReportAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(GeneratedDocument)
-class GeneratedDocumentAdmin(admin.ModelAdmin):
+class GeneratedDocumentAdmin(SimpleHistoryAdmin):
     list_display = ["kind", "object_key", "frozen", "created_at"]
     list_filter = ["kind", "frozen"]
 

@@ -7,4 +7,7 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Báo cáo CCHC")
 
     def ready(self) -> None:
-        from reports import access  # noqa: F401  (registers the visibility rules)
+        from reports import (
+            access,  # noqa: F401  (registers the visibility rules)
+            computed,  # noqa: F401  (registers reports_on_time for scoring)
+        )

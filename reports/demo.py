@@ -9,6 +9,7 @@ import zlib
 
 from django.utils import timezone
 
+from agencies import history
 from agencies.models import Agency, User
 from reports import services
 from reports.models import AgencyReport, ReportRound
@@ -80,8 +81,7 @@ def seed(*, password: str, stdout) -> None:
     rounds = services.rounds_create_for_year(actor=noivu, year=YEAR)
     for rnd in rounds:
         rnd.illustrative = True
-        rnd._change_reason = "Dữ liệu trình diễn: số liệu minh họa"
-        rnd.save()
+        history.save(rnd, "Dữ liệu trình diễn: số liệu minh họa", None)  # system actor
     q1 = ReportRound.objects.get(year=YEAR, period=ReportRound.Period.Q1)
     focal = {
         u.agency.code: u

@@ -1,5 +1,6 @@
-"""Forms for rounds, bodies' reports and the consolidated report. Business rules
-(indicator checks, deadlines) live in ``reports.services``."""
+"""Forms for rounds, bodies' reports and the consolidated report. Forms parse (types,
+lengths); every rule (required values, indicator checks, deadlines, who may act) is
+decided by ``reports.services``, whose messages the views show on the form."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coordination.forms import DateInput, MultipleFileField, active_agencies
 from reports.models import ReportRound
+from reports.services import ConsolidatedEdit
 
 
 class RoundForm(forms.Form):
@@ -27,6 +29,7 @@ class RoundForm(forms.Form):
         label=_("Cơ quan phải báo cáo"),
         queryset=active_agencies(),
         widget=forms.CheckboxSelectMultiple,
+        required=False,  # the service requires at least one body
     )
 
 
@@ -72,7 +75,10 @@ class AgencyReportForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        label=_("Lý do trả lại"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Lý do trả lại"),
+        max_length=2000,
+        required=False,  # the service requires a reason
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
@@ -80,6 +86,7 @@ class ConsolidatedForm(forms.Form):
     signer_title = forms.CharField(
         label=_("Thẩm quyền, chức vụ người ký (mỗi dòng một dòng trên văn bản)"),
         max_length=150,
+        required=False,  # the service requires it
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     signer_name = forms.CharField(label=_("Họ tên người ký"), max_length=150, required=False)
@@ -100,3 +107,13 @@ class ConsolidatedForm(forms.Form):
 
     def sections(self) -> dict:
         return {c: self.cleaned_data.get(f"sec_{c}", "") for c in self.rnd.section_codes}
+
+    def edit(self, *, recompile: bool = False) -> ConsolidatedEdit:
+        """What is on screen, for ``services.consolidated_update`` / ``consolidated_issue``."""
+        data = self.cleaned_data
+        return ConsolidatedEdit(
+            sections=self.sections(),
+            signer_title=data.get("signer_title", ""),
+            signer_name=data.get("signer_name", ""),
+            recompile=recompile,
+        )

@@ -283,6 +283,7 @@ class GeneratedDocument(models.Model):
     file = models.FileField(upload_to=document_path, max_length=255)
     frozen = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
 
     objects = VisibleQuerySet.as_manager()
 

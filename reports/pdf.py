@@ -1,8 +1,10 @@
 """Printable documents (Decree 30/2020/NĐ-CP layout) rendered by WeasyPrint.
 
-Each ``*_pdf`` function builds the document's data as plain values, hashes it and returns
-the PDF bytes: a stored ``GeneratedDocument`` is reused while its data is unchanged, and a
-frozen one (an issued report) is returned exactly as issued. All text is NFC-normalised.
+This module holds rendering, fonts, the Decree 30 header and closing helpers and storage;
+the content of reports' own documents is built in ``reports.documents``. Each ``*_pdf``
+function takes the document's data as plain values, hashes it and returns the PDF bytes:
+a stored ``GeneratedDocument`` is reused while its data is unchanged, and a frozen one
+(an issued report) is returned exactly as issued. All text is NFC-normalised.
 Views authorise; these functions do not look at the user.
 """
 
@@ -23,10 +25,16 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from agencies import history
 from agencies.access import reads_everything
 from agencies.models import Agency
-from coordination import access as coordination_access
-from reports.models import AgencyReport, ConsolidatedReport, GeneratedDocument, ReportRound
+from reports import documents
+from reports.models import (
+    AgencyReport,
+    ConsolidatedReport,
+    GeneratedDocument,
+    ReportRound,
+)
 
 STATIC_DIR = Path(settings.BASE_DIR) / "static"
 PDF_CSS = STATIC_DIR / "css" / "pdf.css"
@@ -181,8 +189,12 @@ def frozen_document(kind: str, key: str) -> bytes | None:
     return _read(doc) if doc else None
 
 
-def stored_or_render(kind: str, key: str, template: str, context: dict, *, freeze=False) -> bytes:
-    """The stored PDF when its data is unchanged (or it is frozen), else a fresh render."""
+def stored_or_render(
+    kind: str, key: str, template: str, context: dict, *, freeze=False, actor=None
+) -> bytes:
+    """The stored PDF when its data is unchanged (or it is frozen), else a fresh render,
+    stored with history: ``actor`` when a user's act produced it (issuing), else the
+    named system actor (a rendering on download is the system's work)."""
     context = nfc(context)
     digest = content_hash(template, context)
     doc = GeneratedDocument.objects.filter(kind=kind, object_key=key).first()
@@ -195,9 +207,15 @@ def stored_or_render(kind: str, key: str, template: str, context: dict, *, freez
     old_name = doc.file.name if doc.file else ""
     doc.content_hash, doc.frozen = digest, freeze or doc.frozen
     doc.file.save(f"{kind}.pdf", ContentFile(pdf), save=False)
+    if freeze:
+        reason = _("Ban hành và lưu văn bản")
+    elif doc.pk:
+        reason = _("Tạo lại văn bản do dữ liệu thay đổi")
+    else:
+        reason = _("Tạo văn bản")
     try:
         with transaction.atomic():
-            doc.save()
+            history.save(doc, reason, actor)
     except IntegrityError:  # a parallel request stored the same document first
         return pdf
     if old_name:
@@ -214,90 +232,51 @@ def _closing(recipients: list[str], signer_title: list[str], signer_name: str) -
 # --- a. The province's consolidated report ----------------------------------------------
 
 
-def consolidated_context(rnd: ReportRound) -> dict:
-    from reports.selectors import SUBMISSION_LABELS, indicator_totals, submission_table
-
-    cons = ConsolidatedReport.objects.filter(round=rnd).first()
-    issued = cons is not None and cons.is_issued
-    totals = cons.indicator_totals if issued else indicator_totals(rnd)
-    texts = cons.sections if cons else {}
-    day = timezone.localdate(cons.issued_at) if issued else timezone.localdate()
-    table = submission_table(rnd)
-    signer_title, signer_name = lead_signer()
-    if cons and cons.signer_title:
-        signer_title = [line for line in cons.signer_title.splitlines() if line.strip()]
-    if cons and cons.signer_name:
-        signer_name = cons.signer_name
-    lead = Agency.objects.lead()
-    return {
-        "head": header(
-            lead,
-            number=cons.number if issued else None,
-            symbol=f"BC-{lead.abbreviation}",
-            day=day,
-        ),
-        "doc_type": _("BÁO CÁO"),
-        "summary": _summary(rnd.title),
-        "round": {
-            "title": rnd.title,
-            "start": short_date(rnd.period_start),
-            "end": short_date(rnd.period_end),
-            "deadline": short_date(rnd.deadline),
-        },
-        "issuer_name": lead.name,
-        "illustrative": rnd.illustrative,
-        "submissions": [
-            {
-                "agency": row["agency"].name,
-                "date": short_date(row["report"].first_submitted_at),
-                "state": str(SUBMISSION_LABELS[row["state"]]),
-            }
-            for row in table
-        ],
-        "counts": _count_states(table),
-        "sections": [
-            {"label": s["label"], "text": (texts.get(s["code"]) or "").strip()}
-            for s in rnd.sections
-        ],
-        "indicators": [
-            {"label": i["label"], "total": totals.get(i["code"], 0)} for i in rnd.indicators
-        ],
-        "closing": _closing(
-            [
-                _("Bộ Nội vụ (Vụ Cải cách hành chính)"),
-                _("Thường trực UBND tỉnh (b/c)"),
-                _("Các cơ quan, đơn vị, địa phương"),
-            ],
-            signer_title,
-            signer_name,
-        ),
-    }
-
-
-def _summary(title: str) -> str:
+def summary_of(title: str) -> str:
+    """The summary (trích yếu) of a report from its title, without the type name."""
     text = title.strip()
     if text.lower().startswith("báo cáo "):
         text = text[len("báo cáo ") :]
     return text[:1].upper() + text[1:]
 
 
-def _count_states(table: list[dict]) -> dict[str, int]:
-    counts = {"on_time": 0, "late": 0, "missing": 0, "returned": 0, "required": len(table)}
-    for row in table:
-        counts[row["state"]] += 1
-    return counts
+def consolidated_context(rnd: ReportRound) -> dict:
+    """The administrative frame around what the consolidated report says
+    (``reports.documents``): number and date once issued, the signer as edited."""
+    cons = ConsolidatedReport.objects.filter(round=rnd).first()
+    issued = cons is not None and cons.is_issued
+    signer_title, signer_name = lead_signer()
+    if cons and cons.signer_title:
+        signer_title = [line for line in cons.signer_title.splitlines() if line.strip()]
+    if cons and cons.signer_name:
+        signer_name = cons.signer_name
+    lead = Agency.objects.lead()
+    day = timezone.localdate(cons.issued_at) if issued else timezone.localdate()
+    number = cons.number if issued else None
+    recipients = [
+        _("Bộ Nội vụ (Vụ Cải cách hành chính)"),
+        _("Thường trực UBND tỉnh (b/c)"),
+        _("Các cơ quan, đơn vị, địa phương"),
+    ]
+    return {
+        "head": header(lead, number=number, symbol=f"BC-{lead.abbreviation}", day=day),
+        "doc_type": _("BÁO CÁO"),
+        "summary": summary_of(rnd.title),
+        "issuer_name": lead.name,
+        **documents.consolidated_content(rnd, cons),
+        "closing": _closing(recipients, signer_title, signer_name),
+    }
 
 
 @in_vietnamese
-def consolidated_pdf(rnd: ReportRound, *, freeze: bool = False) -> bytes:
+def consolidated_pdf(rnd: ReportRound, *, freeze: bool = False, actor=None) -> bytes:
     key = f"round-{rnd.pk}"
     frozen = frozen_document(Kind.CONSOLIDATED, key)
     if frozen is not None:
         return frozen
     context = consolidated_context(rnd)
-    return stored_or_render(
-        Kind.CONSOLIDATED, key, "reports/pdf/consolidated.html", context, freeze=freeze
-    )
+    template = "reports/pdf/consolidated.html"
+    return stored_or_render(Kind.CONSOLIDATED, key, template, context, freeze=freeze, actor=actor)
 
 
 # --- b. One body's report ------------------------------------------------------------------
@@ -309,23 +288,8 @@ def agency_report_context(report: AgencyReport) -> dict:
     return {
         "head": header(agency, number=None, symbol=f"BC-{agency.abbreviation}", day=day),
         "doc_type": _("BÁO CÁO"),
-        "summary": _summary(rnd.title),
-        "draft": report.status in {AgencyReport.Status.DRAFT, AgencyReport.Status.RETURNED},
-        "round": {"start": short_date(rnd.period_start), "end": short_date(rnd.period_end)},
-        "agency_name": agency.name,
-        "illustrative": rnd.illustrative,
-        "sections": [
-            {"label": s["label"], "text": (report.sections.get(s["code"]) or "").strip()}
-            for s in rnd.sections
-        ],
-        "indicators": [
-            {"label": i["label"], "value": report.indicators.get(i["code"])} for i in rnd.indicators
-        ],
-        "sent": {
-            "version": report.version,
-            "at": short_date(report.submitted_at),
-            "by": str(report.submitted_by) if report.submitted_by_id else "",
-        },
+        "summary": summary_of(rnd.title),
+        **documents.agency_report_content(report),
         "closing": _closing([_("Sở Nội vụ (tổng hợp)")], head_of(agency), ""),
     }
 
@@ -341,39 +305,17 @@ def agency_report_pdf(report: AgencyReport) -> bytes:
 # --- c. Coordination status for a period -----------------------------------------------------
 
 
-def _part_row(part, today: dt.date) -> dict:
-    return {
-        "task": part.task.title,
-        "agency": part.agency.name,
-        "role": part.get_role_display(),
-        "due": short_date(part.eff_due),
-        "days": (today - part.eff_due).days,
-    }
-
-
 def coordination_status_context(date_from: dt.date, date_to: dt.date, today: dt.date) -> dict:
-    from reports.selectors import coordination_status
-
-    rows = coordination_status(date_from, date_to, today)
     lead = Agency.objects.lead()
     signer_title, signer_name = lead_signer()
-    keys = ("chaired", "contributed", "done_on_time", "done_late", "overdue")
-    totals = {k: sum(getattr(r, k) for r in rows) for k in keys}
+    recipients = [_("Thường trực UBND tỉnh (b/c)"), _("Các cơ quan, đơn vị, địa phương")]
     return {
         "head": header(lead, number=None, symbol=f"BC-{lead.abbreviation}", day=today),
         "doc_type": _("BÁO CÁO"),
         "summary": _("Tình hình thực hiện các nhiệm vụ phối hợp về cải cách hành chính"),
-        "period": {"start": short_date(date_from), "end": short_date(date_to)},
-        "today": short_date(today),
         "issuer_name": lead.name,
-        "rows": [{"agency": r.agency.name, **{k: getattr(r, k) for k in keys}} for r in rows],
-        "totals": totals,
-        "overdue": [_part_row(p, today) for r in rows for p in r.overdue_items],
-        "closing": _closing(
-            [_("Thường trực UBND tỉnh (b/c)"), _("Các cơ quan, đơn vị, địa phương")],
-            signer_title,
-            signer_name,
-        ),
+        **documents.coordination_status_content(date_from, date_to, today),
+        "closing": _closing(recipients, signer_title, signer_name),
     }
 
 
@@ -391,28 +333,17 @@ def coordination_status_pdf(date_from: dt.date, date_to: dt.date) -> bytes:
 
 
 def reminder_context(agency: Agency, today: dt.date) -> dict:
-    from reports.selectors import agency_overdue_items
-
-    items = agency_overdue_items(agency, today)
     lead = Agency.objects.lead()
     signer_title, signer_name = lead_signer()
+    subject = _("V/v đôn đốc thực hiện nhiệm vụ cải cách hành chính quá hạn")
+    recipients = [_("Như trên"), _("Thường trực UBND tỉnh (b/c)")]
     return {
         "head": header(
-            lead,
-            number=None,
-            symbol=f"{lead.abbreviation}-CCHC",
-            day=today,
-            subject=_("V/v đôn đốc thực hiện nhiệm vụ cải cách hành chính quá hạn"),
+            lead, number=None, symbol=f"{lead.abbreviation}-CCHC", day=today, subject=subject
         ),
-        "addressee": agency.name,
         "issuer_name": lead.name,
-        "today": short_date(today),
-        "items": [_part_row(p, today) | {"chair": p.task.chair_agency.name} for p in items],
-        "closing": {
-            **_closing(
-                [_("Như trên"), _("Thường trực UBND tỉnh (b/c)")], signer_title, signer_name
-            ),
-        },
+        **documents.reminder_content(agency, today),
+        "closing": _closing(recipients, signer_title, signer_name),
     }
 
 
@@ -426,78 +357,16 @@ def reminder_pdf(agency: Agency) -> bytes:
 # --- f. One item's dossier -------------------------------------------------------------------
 
 
-def _history_rows(task) -> list[dict]:
-    records = task.history.select_related("history_user").order_by("history_date", "history_id")
-    labels = {"+": _("Tạo mới"), "~": _("Thay đổi"), "-": _("Xóa")}
-    return [
-        {
-            "at": timezone.localtime(h.history_date).strftime("%d/%m/%Y %H:%M"),
-            "by": str(h.history_user) if h.history_user_id else _("Hệ thống"),
-            "what": h.history_change_reason or labels.get(h.history_type, ""),
-            "status": h.get_status_display(),
-        }
-        for h in records
-    ]
-
-
 def task_dossier_context(task, user) -> dict:
-    from coordination.models import TIMELINESS_LABELS, Contribution
+    """The administrative header around what the dossier says (``coordination.documents``)."""
+    from coordination.documents import task_dossier_content
 
-    today = timezone.localdate()
-    parts = list(
-        task.participations.select_related("agency").order_by("role", "agency__sort_order")
-    )
-    contributions = (
-        Contribution.objects.visible_to(user)
-        .filter(participation__task=task)
-        .select_related("participation__agency", "submitted_by")
-        .prefetch_related("nominations")
-        .order_by("participation__agency__sort_order", "version")
-    )
     lead = Agency.objects.lead()
     return {
-        "head": header(lead, number=None, symbol="", day=today),
+        "head": header(lead, number=None, symbol="", day=timezone.localdate()),
         "doc_type": _("HỒ SƠ NHIỆM VỤ PHỐI HỢP"),
         "summary": task.title,
-        "partial": not coordination_access.sees_every_submission(user, task),
-        "task": {
-            "category": task.get_category_display(),
-            "legal_basis": task.legal_basis,
-            "description": task.description,
-            "chair": task.chair_agency.name,
-            "tracker": task.tracking_agency.name,
-            "due": short_date(task.due_date),
-            "status": task.get_status_display(),
-            "timeliness": str(TIMELINESS_LABELS[task.timeliness(today)]),
-        },
-        "participants": [
-            {
-                "agency": p.agency.name,
-                "role": p.get_role_display(),
-                "due": short_date(p.effective_due_date),
-                "status": p.get_status_display(),
-                "submitted": short_date(p.submitted_at),
-                "timeliness": str(TIMELINESS_LABELS[p.timeliness(today)]),
-            }
-            for p in parts
-        ],
-        "contributions": [
-            {
-                "agency": c.participation.agency.name,
-                "form": c.get_form_display(),
-                "version": c.version,
-                "number": c.document_number,
-                "at": short_date(c.submitted_at),
-                "by": str(c.submitted_by),
-                "body": c.body,
-                "nominations": [
-                    f"{n.full_name}, {n.position}, {n.agency_name} – {n.get_team_display()}"
-                    for n in c.nominations.all()
-                ],
-            }
-            for c in contributions
-        ],
-        "history": _history_rows(task),
+        **task_dossier_content(task, user),
         "extracted": timezone.localtime().strftime("%d/%m/%Y"),
     }
 
@@ -523,10 +392,10 @@ def _num(value) -> str:
 
 
 def scoring_results_context(period, user) -> dict:
-    """Ranking tables by group with bands (built from ``scoring.selectors``)."""
-    from scoring.selectors import period_results
+    """Ranking tables by group with bands; the content is scoring's
+    (``scoring.documents.results_content``), the header and closing are the document's."""
+    from scoring.documents import results_content
 
-    results = period_results(period, user)
     lead = Agency.objects.lead()
     signer_title, signer_name = lead_signer()
     today = timezone.localdate()
@@ -534,28 +403,8 @@ def scoring_results_context(period, user) -> dict:
     return {
         "head": header(lead, number=None, symbol=f"BC-{lead.abbreviation}", day=day),
         "doc_type": _("BÁO CÁO"),
-        "summary": _("Kết quả xác định Chỉ số cải cách hành chính năm %(y)s") % {"y": period.year},
-        "period_title": period.title,
-        "published": period.published_at is not None,
         "issuer_name": lead.name,
-        "groups": [
-            {
-                "label": str(group["label"]),
-                "rows": [
-                    {
-                        "rank": row.rank or "–",
-                        "agency": row.assessment.agency.name,
-                        "achieved": _num(row.totals.achieved if row.totals.scored else None),
-                        "max": _num(row.totals.applicable_max),
-                        "index": _num(row.index),
-                        "band": row.band or "–",
-                        "previous": _num(row.previous_index),
-                    }
-                    for row in group["rows"]
-                ],
-            }
-            for group in results["groups"]
-        ],
+        **results_content(period, user),
         "closing": _closing(
             [_("Thường trực UBND tỉnh (b/c)"), _("Các cơ quan, đơn vị, địa phương")],
             signer_title,
@@ -573,49 +422,17 @@ def scoring_results_pdf(period, user) -> bytes:
 
 
 def scorecard_context(assessment) -> dict:
-    from scoring.selectors import assessment_sheet
+    """One body's scorecard; the content is scoring's (``scoring.documents``)."""
+    from scoring.documents import scorecard_content
 
-    sheet = assessment_sheet(assessment)
     lead = Agency.objects.lead()
     signer_title, signer_name = lead_signer()
-
-    def row(r) -> dict:
-        s = r.score
-        return {
-            "code": r.criterion.code,
-            "title": r.criterion.title,
-            "leaf": r.is_leaf,
-            "max": _num(r.criterion.max_points),
-            "self": "KAD" if s and s.not_applicable else _num(s.self_score if s else None),
-            "appraised": r.appraised_value or "–",
-            "final": _num(s.final_score if s else None),
-        }
-
     return {
         "head": header(
             lead, number=None, symbol=f"BC-{lead.abbreviation}", day=timezone.localdate()
         ),
         "doc_type": _("BẢNG ĐIỂM"),
-        "summary": _("Chỉ số cải cách hành chính năm %(y)s của %(agency)s")
-        % {"y": assessment.period.year, "agency": assessment.agency.name},
-        "status": assessment.get_status_display(),
-        "areas": [
-            {
-                "rows": [row(r) for r in area.rows],
-                "self": _num(area.self_totals.achieved),
-                "appraised": _num(area.appraised_totals.achieved),
-                "current": _num(area.current_totals.achieved),
-                "max": _num(area.self_totals.applicable_max or area.current_totals.applicable_max),
-            }
-            for area in sheet.areas
-        ],
-        "totals": {
-            "self": _num(sheet.self_totals.achieved),
-            "appraised": _num(sheet.appraised_totals.achieved),
-            "current": _num(sheet.current_totals.achieved),
-            "max": _num(sheet.current_totals.applicable_max or sheet.self_totals.applicable_max),
-            "index": _num(sheet.current_totals.index),
-        },
+        **scorecard_content(assessment),
         "closing": _closing([assessment.agency.name], signer_title, signer_name),
     }
 

@@ -6,26 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import (
-    BooleanField,
-    Case,
-    Count,
-    DateField,
-    F,
-    Q,
-    QuerySet,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
+from coordination import timeliness
 from coordination.models import Participation, Task
 from reports.models import AgencyReport, ReportRound
 
-B = BooleanField()
 COUNTED = [AgencyReport.Status.SUBMITTED, AgencyReport.Status.ACCEPTED]
 
 
@@ -85,69 +74,21 @@ def submission_table(rnd: ReportRound) -> list[dict]:
     return [{"report": r, "agency": r.agency, "state": submission_state(r)} for r in reports]
 
 
-def agency_report_timeliness(
-    agency: Agency, date_from: dt.date, date_to: dt.date
-) -> tuple[int, int]:
-    """(reports submitted on time, reports required) for rounds due in [date_from, date_to].
-
-    Used by scoring for the computed criterion "reports sent on time".
-    """
-    row = AgencyReport.objects.filter(
-        agency=agency, round__deadline__gte=date_from, round__deadline__lte=date_to
-    ).aggregate(
-        required=Count("pk"),
-        on_time=Count("pk", filter=Q(first_submitted_at__isnull=False, is_late=False)),
-    )
-    return row["on_time"], row["required"]
-
-
 # --- Coordination status ----------------------------------------------------------------
-
-
-_DONE = Q(role=Participation.Role.CHAIR, task__status=Task.Status.DONE) | Q(
-    role=Participation.Role.CONTRIBUTE,
-    status__in=[
-        Participation.Status.SUBMITTED,
-        Participation.Status.ACCEPTED,
-        Participation.Status.EXEMPT,
-    ],
-)
+#
+# Lateness is ``coordination.timeliness``'s annotation, nothing else: "submitted" (sent,
+# awaiting review) is neither done nor overdue and is counted on its own.
 
 
 def _participations(today: dt.date) -> QuerySet[Participation]:
-    """Chair and contributor participations annotated with their due date and whether
-    they are done, done late, or overdue on ``today``."""
-    P, S = Participation, Task.Status
-    chair_done = Q(role=P.Role.CHAIR, task__status=S.DONE)
-    contrib_done = Q(
-        role=P.Role.CONTRIBUTE,
-        status__in=[P.Status.SUBMITTED, P.Status.ACCEPTED, P.Status.EXEMPT],
-    )
-    done = chair_done | contrib_done
-    return (
-        Participation.objects.filter(role__in=[P.Role.CHAIR, P.Role.CONTRIBUTE])
-        .exclude(task__status__in=[S.DRAFT, S.CANCELLED])
-        .annotate(
-            eff_due=Coalesce("due_date", "task__due_date", output_field=DateField()),
-            submitted_date=TruncDate("submitted_at", tzinfo=timezone.get_current_timezone()),
-        )
-        .annotate(
-            is_done=Case(When(done, then=Value(True)), default=Value(False), output_field=B),
-            is_late=Case(
-                When(chair_done, then="task__completed_late"),
-                When(Q(role=P.Role.CONTRIBUTE, status=P.Status.EXEMPT), then=Value(False)),
-                When(contrib_done & Q(accepted_late=True), then=Value(True)),
-                When(contrib_done & Q(submitted_date__gt=F("eff_due")), then=Value(True)),
-                default=Value(False),
-                output_field=B,
-            ),
-            is_overdue=Case(
-                When(done, then=Value(False)),
-                When(eff_due__lt=today, then=Value(True)),
-                default=Value(False),
-                output_field=B,
-            ),
-        )
+    """Chair and contributor participations of live items (not draft, not cancelled),
+    annotated by ``coordination.timeliness.with_timeliness``."""
+    P = Participation
+    return timeliness.with_timeliness(
+        P.objects.filter(role__in=[P.Role.CHAIR, P.Role.CONTRIBUTE]).exclude(
+            task__status__in=[Task.Status.DRAFT, Task.Status.CANCELLED]
+        ),
+        today,
     )
 
 
@@ -158,6 +99,7 @@ class AgencyStatus:
     contributed: int = 0
     done_on_time: int = 0
     done_late: int = 0
+    submitted: int = 0
     overdue: int = 0
     overdue_items: list = field(default_factory=list)
 
@@ -166,20 +108,22 @@ def coordination_status(
     date_from: dt.date, date_to: dt.date, today: dt.date | None = None
 ) -> list[AgencyStatus]:
     """Per body, for items whose deadline falls in the period: items chaired and
-    contributed, done on time, done late, overdue, and the overdue items (2 queries)."""
+    contributed, done on time, done late, submitted and awaiting review, overdue, and the
+    overdue items (3 queries)."""
     today = today or timezone.localdate()
     parts = _participations(today).filter(eff_due__gte=date_from, eff_due__lte=date_to)
     P = Participation.Role
     rows = parts.values("agency_id").annotate(
         chaired=Count("pk", filter=Q(role=P.CHAIR)),
         contributed=Count("pk", filter=Q(role=P.CONTRIBUTE)),
-        done_on_time=Count("pk", filter=Q(is_done=True, is_late=False)),
-        done_late=Count("pk", filter=Q(is_done=True, is_late=True)),
-        overdue=Count("pk", filter=Q(is_overdue=True)),
+        done_on_time=Count("pk", filter=Q(timeliness=timeliness.DONE_ON_TIME)),
+        done_late=Count("pk", filter=Q(timeliness=timeliness.DONE_LATE)),
+        submitted=Count("pk", filter=Q(timeliness=timeliness.SUBMITTED)),
+        overdue=Count("pk", filter=Q(timeliness=timeliness.OVERDUE)),
     )
     counts = {r.pop("agency_id"): r for r in rows}
     overdue = (
-        parts.filter(is_overdue=True)
+        parts.filter(timeliness=timeliness.OVERDUE)
         .select_related("task", "agency")
         .order_by("agency__sort_order", "eff_due", "task_id")
     )
@@ -191,25 +135,23 @@ def coordination_status(
 
 
 def agency_overdue_items(agency: Agency, today: dt.date | None = None) -> list[Participation]:
-    """Every open item where the body is late today (the reminder letter's list)."""
+    """Every participation of the body that the timeliness annotation calls overdue today
+    (the reminder letter's list)."""
     today = today or timezone.localdate()
     return list(
         _participations(today)
-        .filter(agency=agency, is_overdue=True)
-        .select_related("task__chair_agency")
+        .filter(agency=agency, timeliness=timeliness.OVERDUE)
+        .select_related("task__chair_agency", "agency")
         .order_by("eff_due", "task_id")
     )
 
 
 def overdue_by_agency(today: dt.date | None = None) -> list[dict]:
-    """Bodies with overdue items today and how many (for the reminder letters list)."""
+    """Bodies with overdue participations today and how many (reminder letters list)."""
     today = today or timezone.localdate()
     return list(
         _participations(today)
-        # The plain conditions behind is_overdue (not done, past due) let the database skip
-        # finished rows before evaluating the annotations: same rows, a third less time.
-        .filter(~_DONE, eff_due__lt=today)
-        .filter(is_overdue=True)
+        .filter(timeliness=timeliness.OVERDUE)
         .values("agency__code", "agency__name", "agency__sort_order")
         .annotate(n=Count("pk"))
         .order_by("agency__sort_order", "agency__name")

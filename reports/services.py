@@ -1,12 +1,14 @@
 """Writes for reporting rounds, bodies' reports and the consolidated report.
 
 Each service is a transaction, checks the actor through ``reports.access``, validates
-(Vietnamese messages, nothing saved on error) and records history with a reason.
+(Vietnamese messages, nothing saved on error) and records history through
+``agencies.history.save`` with the acting user and a reason.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -64,13 +66,23 @@ def default_title(period: str, year: int) -> str:
     return titles[period] % {"year": year}
 
 
-def _save(obj, reason: str, **kwargs) -> None:
-    obj._change_reason = reason
-    obj.save(**kwargs)
-
-
 def _default_agencies() -> list[Agency]:
     return list(Agency.objects.active())
+
+
+def _check_round(title, period_start, period_end, deadline, agencies) -> None:
+    """Every problem of a new round at once (Vietnamese messages)."""
+    errors = []
+    if not title.strip():
+        errors.append(_("Hãy nhập tên kỳ báo cáo."))
+    if not (period_start and period_end and deadline):
+        errors.append(_("Hãy nhập kỳ số liệu và hạn gửi báo cáo."))
+    elif period_end < period_start:
+        errors.append(_("Ngày kết thúc kỳ số liệu phải sau ngày bắt đầu."))
+    if not agencies:
+        errors.append(_("Hãy chọn ít nhất một cơ quan phải báo cáo."))
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -99,18 +111,8 @@ def round_create(
         title = title.strip() or default_title(period, year)
         if ReportRound.objects.filter(year=year, period=period).exists():
             raise ValidationError(_("Kỳ báo cáo này của năm %(year)s đã có.") % {"year": year})
-    errors = []
-    if not title.strip():
-        errors.append(_("Hãy nhập tên kỳ báo cáo."))
-    if not (period_start and period_end and deadline):
-        errors.append(_("Hãy nhập kỳ số liệu và hạn gửi báo cáo."))
-    elif period_end < period_start:
-        errors.append(_("Ngày kết thúc kỳ số liệu phải sau ngày bắt đầu."))
     agencies = _default_agencies() if agencies is None else list(agencies)
-    if not agencies:
-        errors.append(_("Hãy chọn ít nhất một cơ quan phải báo cáo."))
-    if errors:
-        raise ValidationError(errors)
+    _check_round(title, period_start, period_end, deadline, agencies)
     rnd = ReportRound(
         kind=kind,
         year=year,
@@ -122,10 +124,10 @@ def round_create(
         created_by=actor,
     )
     rnd.full_clean()
-    _save(rnd, _("Mở kỳ báo cáo"))
+    history.save(rnd, _("Mở kỳ báo cáo"), actor)
     rnd.required_agencies.set(agencies)
     for agency in agencies:
-        _save(AgencyReport(round=rnd, agency=agency), _("Tạo báo cáo của cơ quan"))
+        history.save(AgencyReport(round=rnd, agency=agency), _("Tạo báo cáo của cơ quan"), actor)
     return rnd
 
 
@@ -151,7 +153,7 @@ def round_close(*, actor, rnd: ReportRound) -> ReportRound:
     if rnd.status != ReportRound.Status.OPEN:
         raise ValidationError(_("Kỳ báo cáo không còn mở."))
     rnd.status = ReportRound.Status.CLOSED
-    _save(rnd, _("Khóa sổ kỳ báo cáo"))
+    history.save(rnd, _("Khóa sổ kỳ báo cáo"), actor)
     return rnd
 
 
@@ -235,7 +237,7 @@ def report_save(
     report.sections, report.indicators = texts, values
     if submit:
         _submit(report, actor, when or timezone.now())
-    _save(report, _("Gửi báo cáo") if submit else _("Lưu bản nháp báo cáo"))
+    history.save(report, _("Gửi báo cáo") if submit else _("Lưu bản nháp báo cáo"), actor)
     for upload in files:
         attachment = ReportAttachment(report=report)
         attachment.take(upload, actor=actor)
@@ -275,7 +277,7 @@ def report_return(*, actor, report: AgencyReport, reason: str) -> AgencyReport:
         raise ValidationError(_("Hãy ghi lý do trả lại báo cáo."))
     report.status = R.RETURNED
     report.return_reason = reason.strip()
-    _save(report, _("Trả lại báo cáo: %(reason)s") % {"reason": reason.strip()})
+    history.save(report, _("Trả lại báo cáo: %(reason)s") % {"reason": reason.strip()}, actor)
     return report
 
 
@@ -284,7 +286,7 @@ def report_accept(*, actor, report: AgencyReport, when: dt.datetime | None = Non
     report = _reviewable(actor, report)
     report.status = R.ACCEPTED
     report.accepted_at = when or timezone.now()
-    _save(report, _("Chấp nhận báo cáo"))
+    history.save(report, _("Chấp nhận báo cáo"), actor)
     return report
 
 
@@ -312,16 +314,52 @@ def consolidated_get_or_create(*, actor, rnd: ReportRound) -> ConsolidatedReport
     existing = ConsolidatedReport.objects.filter(round=rnd).first()
     if existing is not None:
         return existing
-    lead = Agency.objects.lead()
-    director = lead.users.filter(position__icontains="giám đốc").first()
+    from reports.pdf import lead_signer
+
+    signer_title, signer_name = lead_signer()
     report = ConsolidatedReport(
         round=rnd,
         sections=compile_sections(rnd),
-        signer_title=_("KT. GIÁM ĐỐC") + "\n" + _("PHÓ GIÁM ĐỐC"),
-        signer_name=director.full_name if director else "",
+        signer_title="\n".join(signer_title),
+        signer_name=signer_name,
     )
-    _save(report, _("Tổng hợp báo cáo"))
+    history.save(report, _("Tổng hợp báo cáo"), actor)
     return report
+
+
+@dataclass(frozen=True)
+class ConsolidatedEdit:
+    """What the consolidated report's page shows: the text of every section and the
+    signer. ``recompile`` replaces the sections with a fresh compilation."""
+
+    sections: dict
+    signer_title: str
+    signer_name: str
+    recompile: bool = False
+
+
+def _locked_consolidated(actor, report: ConsolidatedReport) -> ConsolidatedReport:
+    report = (
+        ConsolidatedReport.objects.select_for_update().select_related("round").get(pk=report.pk)
+    )
+    if not access.reports_manage(actor):
+        raise PermissionDenied
+    if report.is_issued:
+        raise ValidationError(_("Báo cáo đã ban hành, không thể sửa."))
+    return report
+
+
+def _apply_edit(report: ConsolidatedReport, edit: ConsolidatedEdit) -> None:
+    """Validate and apply an edit (not saved): the signing authority is required."""
+    if not (edit.signer_title or "").strip():
+        raise ValidationError(_("Hãy nhập thẩm quyền, chức vụ người ký."))
+    codes = report.round.section_codes
+    if edit.recompile:
+        report.sections = compile_sections(report.round)
+    else:
+        report.sections = {c: (edit.sections.get(c) or "").strip() for c in codes}
+    report.signer_title = edit.signer_title.strip()
+    report.signer_name = (edit.signer_name or "").strip()
 
 
 @transaction.atomic
@@ -335,39 +373,32 @@ def consolidated_update(
     recompile: bool = False,
 ) -> ConsolidatedReport:
     """Nội vụ edits the compiled text (or compiles it again from the bodies' reports)."""
-    report = (
-        ConsolidatedReport.objects.select_for_update().select_related("round").get(pk=report.pk)
-    )
-    if not access.reports_manage(actor):
-        raise PermissionDenied
-    if report.is_issued:
-        raise ValidationError(_("Báo cáo đã ban hành, không thể sửa."))
-    codes = report.round.section_codes
-    if recompile:
-        report.sections = compile_sections(report.round)
-    else:
-        report.sections = {c: (sections.get(c) or "").strip() for c in codes}
-    report.signer_title = signer_title.strip()
-    report.signer_name = signer_name.strip()
-    _save(report, _("Sửa báo cáo tổng hợp"))
+    report = _locked_consolidated(actor, report)
+    _apply_edit(report, ConsolidatedEdit(sections, signer_title, signer_name, recompile))
+    history.save(report, _("Sửa báo cáo tổng hợp"), actor)
     return report
 
 
 @transaction.atomic
 def consolidated_issue(
-    *, actor, report: ConsolidatedReport, when: dt.datetime | None = None
+    *,
+    actor,
+    report: ConsolidatedReport,
+    edit: ConsolidatedEdit | None = None,
+    when: dt.datetime | None = None,
 ) -> ConsolidatedReport:
-    """Assign the next number of the year, freeze the totals and the PDF."""
+    """Issue what is on screen: apply ``edit`` (if given) and issue in one transaction —
+    assign the next number of the year, freeze the totals and the PDF. Any error leaves
+    the report as it was, edit included."""
     from reports import pdf
     from reports.selectors import indicator_totals
 
-    report = (
-        ConsolidatedReport.objects.select_for_update().select_related("round").get(pk=report.pk)
-    )
-    if not access.reports_manage(actor):
-        raise PermissionDenied
-    if report.is_issued:
-        raise ValidationError(_("Báo cáo đã được ban hành."))
+    try:
+        report = _locked_consolidated(actor, report)
+    except ValidationError as exc:
+        raise ValidationError(_("Báo cáo đã được ban hành.")) from exc
+    if edit is not None:
+        _apply_edit(report, edit)
     if not report.signer_name.strip():
         raise ValidationError(_("Hãy nhập họ tên người ký trước khi ban hành."))
     when = when or timezone.now()
@@ -376,9 +407,9 @@ def consolidated_issue(
     report.number = (last["n"] or 0) + 1
     report.issued_at, report.issued_by = when, actor
     report.indicator_totals = indicator_totals(report.round)
-    _save(report, _("Ban hành báo cáo tổng hợp"))
+    history.save(report, _("Ban hành báo cáo tổng hợp"), actor)
     rnd = report.round
     rnd.status = ReportRound.Status.ISSUED
-    _save(rnd, _("Ban hành báo cáo tổng hợp"))
-    pdf.consolidated_pdf(report.round, freeze=True)
+    history.save(rnd, _("Ban hành báo cáo tổng hợp"), actor)
+    pdf.consolidated_pdf(report.round, freeze=True, actor=actor)
     return report

@@ -4,12 +4,13 @@ PDF views authorise and stream what ``reports.pdf`` returns."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -209,11 +210,10 @@ def agency_report_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def agency_report_return(request: HttpRequest, pk: int) -> HttpResponse:
     report = _report(request, pk)
-    access.require(access.reports_actions(request.user, report)["review"])
     form = ReasonForm(request.POST)
     try:
-        if not form.is_valid():
-            raise ValidationError(_("Hãy ghi lý do trả lại báo cáo."))
+        if not form.is_valid():  # unparsable (too long): the form's own message
+            raise ValidationError([m for errors in form.errors.values() for m in errors])
         services.report_return(
             actor=request.user, report=report, reason=form.cleaned_data["reason"]
         )
@@ -226,7 +226,6 @@ def agency_report_return(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def agency_report_accept(request: HttpRequest, pk: int) -> HttpResponse:
     report = _report(request, pk)
-    access.require(access.reports_actions(request.user, report)["review"])
     services.report_accept(actor=request.user, report=report)
     messages.success(request, _("Đã chấp nhận báo cáo."))
     return redirect("agency_report_detail", pk=report.pk)
@@ -236,6 +235,17 @@ def agency_report_accept(request: HttpRequest, pk: int) -> HttpResponse:
 def report_attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = access.get_visible_or_404(ReportAttachment.objects, request.user, pk=pk)
     return download(attachment)
+
+
+def _consolidated_form(request: HttpRequest, rnd: ReportRound, consolidated) -> ConsolidatedForm:
+    initial = {f"sec_{k}": v for k, v in consolidated.sections.items()}
+    initial |= {"signer_title": consolidated.signer_title, "signer_name": consolidated.signer_name}
+    return ConsolidatedForm(rnd, request.POST or None, initial=initial)
+
+
+def _consolidated_page(request, rnd, consolidated, form) -> HttpResponse:
+    context = {"round": rnd, "consolidated": consolidated, "form": form}
+    return render(request, "reports/consolidatedreport_form.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -248,43 +258,47 @@ def consolidated_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("consolidated_edit", pk=rnd.pk)
     form = None
     if consolidated is not None:
-        initial = {f"sec_{k}": v for k, v in consolidated.sections.items()}
-        initial |= {
-            "signer_title": consolidated.signer_title,
-            "signer_name": consolidated.signer_name,
-        }
-        form = ConsolidatedForm(rnd, request.POST or None, initial=initial)
+        form = _consolidated_form(request, rnd, consolidated)
         if request.method == "POST" and form.is_valid():
             try:
                 services.consolidated_update(
                     actor=request.user,
                     report=consolidated,
-                    sections=form.sections(),
-                    signer_title=form.cleaned_data["signer_title"],
-                    signer_name=form.cleaned_data["signer_name"],
-                    recompile=request.POST.get("action") == "recompile",
+                    **asdict(form.edit(recompile=request.POST.get("action") == "recompile")),
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
                 messages.success(request, _("Đã lưu báo cáo tổng hợp."))
                 return redirect("consolidated_edit", pk=rnd.pk)
-    context = {"round": rnd, "consolidated": consolidated, "form": form}
-    return render(request, "reports/consolidatedreport_form.html", context)
+    return _consolidated_page(request, rnd, consolidated, form)
 
 
 @require_POST
 def consolidated_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    """Issue what is on screen: the page's issue button posts the whole form, which is saved
+    and issued in one transaction; on error nothing changes and the typed text is shown
+    again with the message. A post without the form's fields issues the saved text."""
     rnd = _round(request, pk)
     access.require(access.reports_manage(request.user))
     consolidated = ConsolidatedReport.objects.filter(round=rnd).first()
     if consolidated is None:
         raise Http404
+    form = _consolidated_form(request, rnd, consolidated)
+    on_screen = any(name in request.POST for name in form.fields)
+    if on_screen and not form.is_valid():
+        return _consolidated_page(request, rnd, consolidated, form)
     try:
-        services.consolidated_issue(actor=request.user, report=consolidated)
-        messages.success(request, _("Đã ban hành báo cáo tổng hợp."))
+        services.consolidated_issue(
+            actor=request.user, report=consolidated, edit=form.edit() if on_screen else None
+        )
     except ValidationError as exc:
-        _errors(request, exc)
+        if not on_screen:
+            _errors(request, exc)
+            return redirect("consolidated_edit", pk=rnd.pk)
+        form.add_error(None, exc)
+        return _consolidated_page(request, rnd, consolidated, form)
+    messages.success(request, _("Đã ban hành báo cáo tổng hợp."))
     return redirect("round_detail", pk=rnd.pk)
 
 
@@ -327,7 +341,7 @@ def coordination_status_pdf(request: HttpRequest) -> HttpResponse:
 @require_GET
 def reminder_letter_pdf(request: HttpRequest, code: str) -> HttpResponse:
     access.require(access.reports_manage(request.user))
-    agency = get_object_or_404(Agency, code=code)
+    agency = access.get_visible_or_404(Agency.objects, request.user, code=code)
     return _pdf(pdf.reminder_pdf(agency), f"cong-van-don-doc-{agency.code.lower()}.pdf")
 
 
@@ -344,7 +358,7 @@ def task_dossier_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def scoring_results_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     from scoring.models import ScoringPeriod
 
-    period = get_object_or_404(ScoringPeriod, pk=pk)
+    period = access.get_visible_or_404(ScoringPeriod.objects, request.user, pk=pk)
     access.require(scoring_access.results_visible_to(request.user, period) == "all")
     data = pdf.scoring_results_pdf(period, request.user)
     return _pdf(data, f"ket-qua-chi-so-cchc-{period.year}-{period.pk}.pdf")

@@ -1,4 +1,5 @@
-"""Forms for scoring pages. Choices are restricted to what the user may pick."""
+"""Forms for scoring pages: they parse what was posted and restrict choices to what the
+user may pick. The rules (required windows, reasons, score bounds) are the services'."""
 
 from __future__ import annotations
 
@@ -101,11 +102,12 @@ class PeriodForm(forms.Form):
             ("second", _("Thẩm định lại")),
             ("appeal", _("Kiến nghị")),
         ):
+            # Missing or reversed windows are refused by the service (one message per step).
             self.fields[f"{step}_from"] = forms.DateField(
-                label=_("%(step)s từ ngày") % {"step": label}, widget=DATE_WIDGET
+                label=_("%(step)s từ ngày") % {"step": label}, widget=DATE_WIDGET, required=False
             )
             self.fields[f"{step}_to"] = forms.DateField(
-                label=_("%(step)s đến ngày") % {"step": label}, widget=DATE_WIDGET
+                label=_("%(step)s đến ngày") % {"step": label}, widget=DATE_WIDGET, required=False
             )
 
     def clean_bands(self) -> list[dict]:
@@ -202,8 +204,8 @@ class EvidenceForm(forms.Form):
 
 class AppealForm(forms.Form):
     score = forms.ModelChoiceField(label=_("Tiêu chí kiến nghị"), queryset=Score.objects.none())
-    reason = forms.CharField(
-        label=_("Lý do kiến nghị"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    reason = forms.CharField(  # required: the service says so
+        label=_("Lý do kiến nghị"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     evidence = forms.ModelChoiceField(
         label=_("Tài liệu kèm theo"), queryset=Score.objects.none(), required=False
@@ -226,12 +228,10 @@ class AppealDecideForm(forms.Form):
         choices=[("1", _("Chấp nhận")), ("0", _("Không chấp nhận"))],
         coerce=lambda v: v == "1",
     )
-    decision = forms.CharField(
-        label=_("Ý kiến của Hội đồng"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    decision = forms.CharField(  # required, and the score's bounds: the service says so
+        label=_("Ý kiến của Hội đồng"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
-    new_score = forms.DecimalField(
-        label=_("Điểm sau xem xét"), required=False, max_digits=6, decimal_places=2
-    )
+    new_score = forms.DecimalField(label=_("Điểm sau xem xét"), required=False)
 
 
 def parse_entries(data, criterion_ids, *, with_na: bool) -> tuple[list[ScoreEntry], list[str]]:

@@ -54,6 +54,7 @@ class CriteriaSet(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    history = HistoricalRecords()
 
     objects = VisibleQuerySet.as_manager()
 
@@ -119,6 +120,7 @@ class Criterion(models.Model):
         help_text=_("Để trống: áp dụng cho mọi cơ quan."),
     )
     sort_order = models.PositiveIntegerField(_("thứ tự"), default=0)
+    history = HistoricalRecords()
 
     objects = VisibleQuerySet.as_manager()
 
@@ -198,6 +200,7 @@ class ScoringPeriod(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
 
     objects = VisibleQuerySet.as_manager()
 
@@ -218,6 +221,13 @@ class ScoringPeriod(models.Model):
         start, end = self.window(step)
         today = today or timezone.localdate()
         return start <= today <= end
+
+    @property
+    def cutoff(self) -> dt.date:
+        """The day computed criteria are counted up to: the earlier of 31/12 of the assessed
+        year and the end of the self-assessment window (``self_to``). An item or report round
+        whose deadline falls after it is not yet due for this period and is not counted."""
+        return min(dt.date(self.year, 12, 31), self.self_to)
 
     @property
     def is_published(self) -> bool:
@@ -402,6 +412,7 @@ class AppraiserAssignment(models.Model):
         on_delete=models.CASCADE,
         related_name="assignments",
     )
+    history = HistoricalRecords()
 
     objects = VisibleQuerySet.as_manager()
 

@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Prefetch, Q
 
-from scoring import access
+from scoring import access, computed
 from scoring.importing import plain_number
 from scoring.models import (
     TWO_PLACES,
@@ -101,29 +101,6 @@ class Suggestion:
     label: str
 
 
-def tasks_on_time(agency_id: int, year: int) -> tuple[int, int]:
-    """(on time, total) over the body's chair/contribute participations accepted in ``year``."""
-    from coordination.models import Participation
-
-    figures = Participation.objects.filter(
-        agency_id=agency_id,
-        role__in=[Participation.Role.CHAIR, Participation.Role.CONTRIBUTE],
-        accepted_at__isnull=False,
-        accepted_at__year=year,
-    ).aggregate(total=Count("pk"), late=Count("pk", filter=Q(accepted_late=True)))
-    return figures["total"] - figures["late"], figures["total"]
-
-
-def reports_on_time(agency, year: int) -> tuple[int, int] | None:
-    """(on time, required) from the reports app, or None while it is not installed."""
-    try:
-        from reports.selectors import agency_report_timeliness
-    except ImportError:
-        return None
-    on_time, required = agency_report_timeliness(agency, dt.date(year, 1, 1), dt.date(year, 12, 31))
-    return on_time, required
-
-
 def _proportional(max_points: Decimal, on_time: int, total: int) -> Decimal | None:
     if not total:
         return None
@@ -131,24 +108,30 @@ def _proportional(max_points: Decimal, on_time: int, total: int) -> Decimal | No
 
 
 def computed_suggestions(assessment: Assessment, criteria: list[Criterion]) -> dict:
-    """criterion id -> Suggestion for computed criteria (one query per data source)."""
-    computed = [c for c in criteria if c.method == Criterion.Method.COMPUTED]
-    if not computed:
+    """criterion id -> Suggestion for computed criteria (one query per data source).
+
+    Figures cover 1/1 of the assessed year to the period's cut-off (``ScoringPeriod.cutoff``)
+    and come from the sources registered in ``scoring.computed``."""
+    computed_criteria = [c for c in criteria if c.method == Criterion.Method.COMPUTED]
+    if not computed_criteria:
         return {}
-    year = assessment.period.year
-    figures: dict[str, tuple[int, int] | None] = {}
-    sources = {c.computed_source for c in computed}
-    if Criterion.Source.TASKS_ON_TIME in sources:
-        figures["tasks_on_time"] = tasks_on_time(assessment.agency_id, year)
-    if Criterion.Source.REPORTS_ON_TIME in sources:
-        figures["reports_on_time"] = reports_on_time(assessment.agency, year)
+    period = assessment.period
+    data = {
+        source: computed.figures(
+            source,
+            agency_id=assessment.agency_id,
+            date_from=dt.date(period.year, 1, 1),
+            date_to=period.cutoff,
+        )
+        for source in {c.computed_source for c in computed_criteria}
+    }
     result = {}
-    for criterion in computed:
-        data = figures.get(criterion.computed_source)
-        if data is None:
+    for criterion in computed_criteria:
+        figures = data[criterion.computed_source]
+        if figures is None:
             result[criterion.pk] = Suggestion(None, 0, 0, "unavailable")
             continue
-        on_time, total = data
+        on_time, total = figures
         result[criterion.pk] = Suggestion(
             _proportional(criterion.max_points, on_time, total),
             on_time,
@@ -175,6 +158,7 @@ class SheetRow:
     input_value: str | None = None
     input_note: str = ""
     input_na: bool = False
+    input_explanation: str | None = None
 
     @property
     def self_value(self) -> str:

@@ -1,8 +1,9 @@
 """The fixed cast (STYLE.md rule 10) and shared fixtures.
 
-anonymous, a Nội vụ officer, leadership, a council member, and focal officers of a
+anonymous, a Nội vụ officer, leadership, a council member, focal officers of a
 chairing body (Sở Tư pháp), a tracking body (Sở Nội vụ's focal officer), a contributing
-body (Sở Tài chính) and an unrelated body (Sở Y tế). Real bodies come from the data
+body (Sở Tài chính) and an unrelated body (Sở Y tế), and a staff member (agency staff
+role) of the chairing body. Real bodies come from the data
 migration, so codes match the demo.
 """
 
@@ -97,6 +98,7 @@ CAST = [
     "tracker_focal",
     "contrib_focal",
     "unrelated_focal",
+    "chair_staff",
 ]
 
 

@@ -131,6 +131,7 @@ def participation(code: str, *, role="chair", accepted_on: dt.date | None, late=
         tracking_agency=agency("VPUBND"),
         due_date=accepted_on or timezone.localdate(),
         status=Task.Status.DONE if accepted_on else Task.Status.IN_PROGRESS,
+        completed_late=late,  # the chair's timeliness is the item's
     )
     accepted_at = (
         timezone.make_aware(dt.datetime.combine(accepted_on, dt.time(10))) if accepted_on else None

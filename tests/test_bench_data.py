@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import NoReverseMatch, reverse
 
-from coordination.bench.scale_data import Plan, _windows, generate
+from bench.scale_data import Plan, _windows, generate
 from coordination.models import Contribution, Participation, Task, TaskGroupObjectPermission
 from coordination.permissions_audit import audit_task_grants
 from reports.models import AgencyReport, ReportRound

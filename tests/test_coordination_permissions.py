@@ -41,9 +41,20 @@ MATRIX = [
     ("profile", None, "get", None, ALL_OK),
     ("password_change", None, "get", None, ALL_OK),
     ("password_change_done", None, "get", None, ALL_OK),
+    # A wrong current password: the form again with a message, nothing changed.
+    (
+        "password_change",
+        None,
+        "post",
+        {"old_password": "sai", "new_password1": "Mk-moi-2026!x", "new_password2": "Mk-moi-2026!x"},
+        ALL_OK,
+    ),
     ("login", None, "get", None, expect(302, anonymous=200)),
+    # A wrong password: the form again for a visitor; a signed-in user is sent on.
+    ("login", None, "post", {"username": "t_x", "password": "sai"}, expect(302, anonymous=200)),
     ("logout", None, "post", {}, expect(302, anonymous=302)),
     ("set_language", None, "post", {"language": "en", "next": "/"}, expect(302)),
+    ("set_language", None, "get", None, expect(302, anonymous=302)),
     ("task_list", None, "get", None, ALL_OK),
     ("task_export", None, "get", None, ALL_OK),
     ("task_overview", None, "get", None, expect(403, noivu=200, leader=200)),
@@ -64,7 +75,8 @@ MATRIX = [
         "task",
         "get",
         None,
-        expect(403, chair_focal=200, contrib_focal=200, unrelated_focal=404),
+        # Staff of a taking-part body draft for their focal officer.
+        expect(403, chair_focal=200, contrib_focal=200, unrelated_focal=404, chair_staff=200),
     ),
     ("notification_list", None, "get", None, ALL_OK),
     ("notification_read_all", None, "post", {}, expect(302)),
@@ -142,12 +154,15 @@ MATRIX = [
 ]
 
 COVERED_URL_NAMES = {row[0] for row in MATRIX}
+COVERED_URL_METHODS = {(row[0], row[2]) for row in MATRIX}
 
 PDF = b"%PDF-1.4\n%test\n"
 
 
 @pytest.fixture
-def world(noivu, leader, council, chair_focal, tracker_focal, contrib_focal, unrelated_focal):
+def world(
+    noivu, leader, council, chair_focal, tracker_focal, contrib_focal, unrelated_focal, chair_staff
+):
     task = make_task(actor=noivu, contributors=("STC",))
     services.attachment_add(
         actor=noivu, task=task, upload=SimpleUploadedFile("du-thao.pdf", PDF, "application/pdf")
@@ -168,6 +183,7 @@ def world(noivu, leader, council, chair_focal, tracker_focal, contrib_focal, unr
         tracker_focal,
         contrib_focal,
         unrelated_focal,
+        chair_staff,
     ]:
         Notification.objects.create(user=user, message="Thông báo")
     return {
@@ -209,7 +225,8 @@ def test_permission_matrix(world, cast, url_name, obj, method, data, who, expect
     assert response.status_code == expected, response.content[:300]
     if who == "anonymous" and url_name not in {"login", "set_language"}:
         assert response.url.startswith(reverse("login"))
-    if method == "post" and url_name not in {"logout", "set_language"}:  # session/cookie only
+    # Session or cookie only, or (login) a signed-in user sent on before anything is done.
+    if method == "post" and url_name not in {"logout", "set_language", "login"}:
         changed = snapshot() != before
         allowed = expected == 302 and who != "anonymous"
         assert changed == allowed, "allowed POSTs change state; refused ones change nothing"

@@ -37,3 +37,24 @@ def test_leadership_home_queries_do_not_grow_with_bodies(leader):
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("home"))
     assert len(few) == len(many)
+
+
+@pytest.mark.django_db
+def test_each_home_tile_counts_the_rows_beneath_it(noivu, chair_focal, contrib_focal):
+    """A part sent before its deadline passed is awaiting review, not overdue: neither the
+    tile nor the rows count it (both read the timeliness annotation)."""
+    from coordination import services
+    from coordination.models import Task
+    from tests.coordination_factories import make_task
+    from tests.factories import in_days
+
+    task = make_task(actor=noivu, contributors=("STC",))
+    services.contribution_save(
+        actor=contrib_focal, task=task, form="comment", body="Ý kiến", submit=True
+    )
+    Task.objects.filter(pk=task.pk).update(due_date=in_days(-2))
+    stc = login(contrib_focal).get(reverse("home")).context["work"]
+    assert stc["counts"]["overdue"] == len(stc["overdue"]) == 0
+    stp = login(chair_focal).get(reverse("home")).context["work"]
+    assert stp["counts"]["overdue"] == len(stp["overdue"]) == 1
+    assert "Quá hạn" in stp["overdue"][0].state_label

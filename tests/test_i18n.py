@@ -43,6 +43,6 @@ def test_a_document_rendered_for_an_english_reader_stays_vietnamese(noivu):
 
     task = make_task(actor=noivu)
     with translation.override("en"):
-        text = pdf_text(pdf.task_dossier_pdf(task))
+        text = pdf_text(pdf.task_dossier_pdf(task, noivu))
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
     assert "Cơ quan chủ trì" in text

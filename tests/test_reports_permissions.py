@@ -14,22 +14,13 @@ from django.urls import reverse
 from reports import services
 from reports.models import AgencyReport, ConsolidatedReport, ReportRound
 from reports.urls import urlpatterns
+from tests.conftest import CAST
 from tests.factories import agency
 from tests.reports_factories import GOOD_SECTIONS, GOOD_VALUES, make_task, report_of
 from tests.scoring_factories import assessment_of, build_period
 
-CAST = [
-    "anonymous",
-    "noivu",
-    "leader",
-    "council",
-    "chair_focal",
-    "tracker_focal",
-    "contrib_focal",
-    "unrelated_focal",
-]
 OUTSIDERS = {"council": 404, "tracker_focal": 404, "unrelated_focal": 404}  # SNV, SYT: not required
-REQUIRED_NON_OFFICERS = {"chair_focal": 403, "contrib_focal": 403}
+REQUIRED_NON_OFFICERS = {"chair_focal": 403, "chair_staff": 403, "contrib_focal": 403}
 
 
 def expect(default: int, **overrides: int) -> dict[str, int]:
@@ -41,8 +32,8 @@ def expect(default: int, **overrides: int) -> dict[str, int]:
 
 PROVINCE_PAGE = expect(404, noivu=200, leader=200, **REQUIRED_NON_OFFICERS)
 OFFICER_ON_ROUND = expect(404, noivu=200, leader=403, **REQUIRED_NON_OFFICERS)
-OWN_REPORT = expect(404, noivu=200, leader=200, chair_focal=200)
-REVIEW = expect(404, noivu=302, leader=403, chair_focal=403)
+OWN_REPORT = expect(404, noivu=200, leader=200, chair_focal=200, chair_staff=200)
+REVIEW = expect(404, noivu=302, leader=403, chair_focal=403, chair_staff=403)
 EDIT_STC = expect(404, contrib_focal=200, noivu=403, leader=403)
 
 ROUND_FORM = {
@@ -75,11 +66,19 @@ MATRIX = [
     ("coordination_status_pdf", None, "get", None, expect(403, noivu=200, leader=200)),
     ("reminder_letter_pdf", "code", "get", None, expect(403, noivu=200)),
     ("task_dossier_pdf", "task", "get", None, expect(200, unrelated_focal=404)),
-    ("scoring_results_pdf", "period", "get", None, expect(403, noivu=200, leader=200)),
+    # A body with no part in the period gets 404; an assessed body 403 before publication.
+    (
+        "scoring_results_pdf",
+        "period",
+        "get",
+        None,
+        expect(403, noivu=200, leader=200, **OUTSIDERS),
+    ),
     ("scorecard_pdf", "stp_assessment", "get", None, OWN_REPORT),
 ]
 
 COVERED_URL_NAMES = {row[0] for row in MATRIX}
+COVERED_URL_METHODS = {(row[0], row[2]) for row in MATRIX}
 
 
 def test_every_reports_url_is_covered():

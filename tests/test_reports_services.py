@@ -17,11 +17,11 @@ from reports.models import (
     ReportRound,
 )
 from reports.selectors import (
-    agency_report_timeliness,
     coordination_status,
     indicator_totals,
     submission_table,
 )
+from scoring.computed import figures
 from tests.factories import agency
 from tests.reports_factories import (
     GOOD_SECTIONS,
@@ -141,9 +141,15 @@ def test_submission_table_and_timeliness_for_scoring():
     states = {row["agency"].code: row["state"] for row in submission_table(rnd)}
     assert states == {"STP": "on_time", "STC": "late", "TUYHOA": "missing"}
     window = (rnd.deadline - dt.timedelta(days=1), rnd.deadline + dt.timedelta(days=1))
-    assert agency_report_timeliness(agency("STP"), *window) == (1, 1)
-    assert agency_report_timeliness(agency("STC"), *window) == (0, 1)
-    assert agency_report_timeliness(agency("SYT"), *window) == (0, 0)
+    assert figures(
+        "reports_on_time", agency_id=agency("STP").pk, date_from=window[0], date_to=window[1]
+    ) == (1, 1)
+    assert figures(
+        "reports_on_time", agency_id=agency("STC").pk, date_from=window[0], date_to=window[1]
+    ) == (0, 1)
+    assert figures(
+        "reports_on_time", agency_id=agency("SYT").pk, date_from=window[0], date_to=window[1]
+    ) == (0, 0)
 
 
 def test_consolidated_totals_equal_the_sum_of_submissions():

@@ -138,9 +138,13 @@ def fingerprint() -> tuple:
 # Who may act: "manager" = Nội vụ only (403 for others); "open" = every signed-in user;
 # a set of cast names = on Sở Tư pháp's assessment (visible: noivu, leader, the assigned
 # council member, STP's focal officer; 404 for the other bodies).
-VISIBLE = {"noivu", "leader", "council", "chair_focal"}
+VISIBLE = {"noivu", "leader", "council", "chair_focal", "chair_staff"}
 MANAGER = "manager"
 OPEN = "open"
+# The period's pages: the bodies assessed in it (STP, STC), its appraisers and the roles
+# that read everything; 404 for a body with no part in it.
+IN_PERIOD = "in_period"
+PERIOD_VISIBLE = {"noivu", "leader", "council", "chair_focal", "chair_staff", "contrib_focal"}
 
 
 def _period_form(world):
@@ -200,7 +204,7 @@ CASES = [
     ("criteria_set_publish", "post", "draft", MANAGER, "draft_set", None),
     ("period_create", "get", "draft", MANAGER, None, None),
     ("period_create", "post", "draft", MANAGER, None, _period_form),
-    ("period_detail", "get", "draft", OPEN, "period", None),
+    ("period_detail", "get", "draft", IN_PERIOD, "period", None),
     ("period_edit", "get", "draft", MANAGER, "period", None),
     ("period_edit", "post", "draft", MANAGER, "period", _period_edit_form),
     (
@@ -212,8 +216,8 @@ CASES = [
         lambda w: {"user": w.users["noivu"].pk, "assessment": w.stp.pk},
     ),
     ("period_publish", "post", "all_finalised", MANAGER, "period", None),
-    ("period_results", "get", "draft", OPEN, "period", None),
-    ("period_results_export", "get", "draft", OPEN, "period", None),
+    ("period_results", "get", "draft", IN_PERIOD, "period", None),
+    ("period_results_export", "get", "draft", IN_PERIOD, "period", None),
     ("assessment_detail", "get", "draft", VISIBLE, "stp", None),
     ("assessment_history", "get", "draft", VISIBLE, "stp", None),
     ("evidence_download", "get", "draft", VISIBLE, "evidence", None),
@@ -286,12 +290,17 @@ def _kwargs(world, key):
     raise AssertionError(key)
 
 
+COVERED_URL_METHODS = {(case[0], case[1]) for case in CASES}
+
+
 def expected_status(who, member: str, method: str) -> int:
     ok = 200 if method == "get" else 302
     if member == "anonymous":
         return 302
     if who == OPEN:
         return ok
+    if who == IN_PERIOD:
+        return ok if member in PERIOD_VISIBLE else 404
     if who == MANAGER:
         return ok if member == "noivu" else 403
     if member in who:

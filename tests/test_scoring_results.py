@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from scoring import selectors, services
+from scoring import computed, selectors, services
 from scoring.models import Assessment, ScoringPeriod, Target
 from scoring.selectors import Totals
 from tests.scoring_factories import (
@@ -144,7 +144,7 @@ def test_year_over_year_change(noivu, chair_focal):
 
 
 @pytest.mark.django_db
-def test_tasks_on_time_counts_chair_and_contribute_participations_accepted_in_year(noivu):
+def test_tasks_on_time_counts_chair_and_contribute_participations_due_in_year(noivu):
     participation("STP", role="chair", accepted_on=dt.date(2024, 3, 1))
     participation("STP", role="contribute", accepted_on=dt.date(2024, 6, 1))
     participation("STP", role="contribute", accepted_on=dt.date(2024, 9, 1), late=True)
@@ -154,7 +154,10 @@ def test_tasks_on_time_counts_chair_and_contribute_participations_accepted_in_ye
     participation("STC", role="chair", accepted_on=dt.date(2024, 3, 1), late=True)  # other body
     from tests.factories import agency
 
-    assert selectors.tasks_on_time(agency("STP").pk, 2024) == (2, 4)
+    figures = computed.tasks_on_time(
+        agency_id=agency("STP").pk, date_from=dt.date(2024, 1, 1), date_to=dt.date(2024, 12, 31)
+    )
+    assert figures == (2, 4)
 
 
 @pytest.mark.django_db

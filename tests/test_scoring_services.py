@@ -4,6 +4,7 @@ appeals and the history of every score change."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -18,6 +19,7 @@ from tests.scoring_factories import (
     assessment_of,
     build_period,
     criterion,
+    participation,
     score,
     set_windows,
 )
@@ -158,19 +160,16 @@ def test_one_evidence_file_backs_several_criteria(stp, chair_focal):
 
 
 def test_computed_score_different_from_suggestion_needs_explanation(stp, chair_focal):
+    # The service works the suggestion out itself: 1 of 2 items on time -> 14.5 / 2 = 7.25.
+    participation("STP", role="chair", accepted_on=dt.date(2024, 3, 1))
+    participation("STP", role="chair", accepted_on=dt.date(2024, 6, 1), late=True)
     crit = criterion(stp, "2.1")
     with pytest.raises(ValidationError, match="khác điểm gợi ý"):
         services.score_self_assess(
-            actor=chair_focal,
-            assessment=stp,
-            entries=[ScoreEntry(crit.pk, D("14.5"))],
-            suggestions={crit.pk: D("7.25")},
+            actor=chair_focal, assessment=stp, entries=[ScoreEntry(crit.pk, D("14.5"))]
         )
     services.score_self_assess(
-        actor=chair_focal,
-        assessment=stp,
-        entries=[ScoreEntry(crit.pk, D("7.25"))],
-        suggestions={crit.pk: D("7.25")},
+        actor=chair_focal, assessment=stp, entries=[ScoreEntry(crit.pk, D("7.25"))]
     )
     assert score(stp, "2.1").self_score == D("7.25")
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agencies import history
 from scoring import access
 from scoring.models import Appeal, Evidence, Score
 from scoring.services.assessments import _own_focal
@@ -17,8 +18,9 @@ from scoring.services.common import (
     _check_status,
     _d,
     _locked,
-    _save,
     check_window,
+    save_score,
+    text_problem,
     validate_value,
 )
 
@@ -31,12 +33,14 @@ def appeal_submit(*, actor, score: Score, reason: str, evidence: Evidence | None
     check_window(assessment.period, "appeal")
     if not reason.strip():
         raise ValidationError(_("Hãy ghi lý do kiến nghị."))
+    if problem := text_problem(reason, _("Lý do kiến nghị")):
+        raise ValidationError(problem)
     if evidence is not None and evidence.assessment_id != assessment.pk:
         raise ValidationError(_("Tài liệu không thuộc bản đánh giá này."))
     if score.appeals.filter(status=Appeal.Status.PENDING).exists():
         raise ValidationError(_("Tiêu chí này đã có kiến nghị đang chờ xem xét."))
     appeal = Appeal(score=score, reason=reason.strip(), evidence=evidence, submitted_by=actor)
-    _save(appeal, _("Gửi kiến nghị"))
+    history.save(appeal, _("Gửi kiến nghị"), actor)
     return appeal
 
 
@@ -54,6 +58,8 @@ def appeal_decide(
         raise ValidationError(_("Kiến nghị này đã được xem xét."))
     if not decision.strip():
         raise ValidationError(_("Hãy ghi ý kiến của Hội đồng."))
+    if problem := text_problem(decision, _("Ý kiến của Hội đồng")):
+        raise ValidationError(problem)
     score = appeal.score
     if accept:
         if new_score is None:
@@ -63,7 +69,7 @@ def appeal_decide(
             raise ValidationError(problem)
         old = score.final_score
         score.final_score = new_score
-        _save(
+        save_score(
             score,
             _("Kiến nghị được chấp nhận (%(old)s → %(new)s): %(decision)s")
             % {
@@ -71,11 +77,12 @@ def appeal_decide(
                 "new": _d(new_score),
                 "decision": decision.strip(),
             },
+            actor,
         )
     appeal.status = Appeal.Status.ACCEPTED if accept else Appeal.Status.REJECTED
     appeal.decision = decision.strip()
     appeal.decided_score = new_score if accept else None
     appeal.decided_by = actor
     appeal.decided_at = timezone.now()
-    _save(appeal, _("Quyết định kiến nghị"))
+    history.save(appeal, _("Quyết định kiến nghị"), actor)
     return appeal

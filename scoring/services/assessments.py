@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from agencies import history
 from agencies.files import validate_upload
-from scoring import access
-from scoring.models import Assessment, Criterion, Evidence
+from scoring import access, selectors
+from scoring.models import Assessment, Criterion, Evidence, Score
 from scoring.services.common import (
     A,
     ScoreEntry,
@@ -22,10 +22,12 @@ from scoring.services.common import (
     _d,
     _locked,
     _raise_if,
-    _save,
     _scores_by_criterion,
     _stale,
     check_window,
+    save_score,
+    save_scores,
+    text_problem,
     validate_value,
 )
 
@@ -46,22 +48,49 @@ def _criteria_by_id(assessment: Assessment) -> dict[int, Criterion]:
     return {c.pk: c for c in assessment.criteria_set.criteria.all()}
 
 
-@transaction.atomic
-def score_self_assess(
-    *,
-    actor,
-    assessment: Assessment,
-    entries: list[ScoreEntry],
-    suggestions: dict[int, Decimal] | None = None,
-) -> int:
-    """Save the body's draft scores and notes. Returns how many scores changed."""
-    assessment = _locked(assessment)
-    areas = _self_areas(actor, assessment)
-    _check_status(assessment, {A.DRAFT})
-    check_window(assessment.period, "self")
+def _suggested_scores(assessment: Assessment, criteria: list[Criterion]) -> dict[int, Decimal]:
+    """criterion id -> the portal's suggested score for computed criteria (when it has one)."""
+    return {
+        pk: suggestion.score
+        for pk, suggestion in selectors.computed_suggestions(assessment, criteria).items()
+        if suggestion.score is not None
+    }
+
+
+def _unexplained_difference(criterion, value, note: str, suggested) -> str | None:
+    """A computed criterion scored other than the portal's suggestion needs a reason."""
+    if suggested is not None and value is not None and value != suggested and not note.strip():
+        return _("Tiêu chí %(code)s: điểm khác điểm gợi ý %(suggested)s; hãy ghi giải thích.") % {
+            "code": criterion.code,
+            "suggested": _d(suggested),
+        }
+    return None
+
+
+def _self_entry_problem(criterion: Criterion, entry: ScoreEntry, suggested) -> str | None:
+    value = None if entry.not_applicable else entry.value
+    problem = validate_value(criterion, value)
+    if problem:
+        return _("Tiêu chí %(code)s: %(msg)s") % {"code": criterion.code, "msg": problem}
+    unexplained = _unexplained_difference(criterion, value, entry.note, suggested)
+    if unexplained:
+        return unexplained
+    if entry.not_applicable and not entry.note.strip():
+        return _("Tiêu chí %(code)s: hãy ghi lý do không áp dụng.") % {"code": criterion.code}
+    return text_problem(
+        entry.note, _("Giải thích của tiêu chí %(code)s") % {"code": criterion.code}
+    )
+
+
+def _self_changes(
+    assessment: Assessment, entries: list[ScoreEntry], areas: set[int] | None
+) -> list[Score]:
+    """Check every posted self-assessment entry (the assessment is locked, the actor, state
+    and window already checked); the scores that change, or ValidationError with every
+    problem. The computed-criterion suggestions are worked out here, not taken as input."""
     scores = _scores_by_criterion(assessment)
     by_id = _criteria_by_id(assessment) if areas is not None else {}
-    suggestions = suggestions or {}
+    suggestions = _suggested_scores(assessment, [s.criterion for s in scores.values()])
     errors, changed = [], []
     for entry in entries:
         score = scores.get(entry.criterion_id)
@@ -74,47 +103,43 @@ def score_self_assess(
                 % {"code": criterion.code}
             )
             continue
-        if criterion.method == Criterion.Method.SURVEY:
+        if criterion.method == Criterion.Method.SURVEY or not criterion.applies_to_kind(
+            assessment.agency.kind
+        ):
             continue
-        if not criterion.applies_to_kind(assessment.agency.kind):
-            continue
-        stale = _stale(score, entry)
-        if stale:
-            errors.append(stale)
+        problem = _stale(score, entry) or _self_entry_problem(
+            criterion, entry, suggestions.get(criterion.pk)
+        )
+        if problem:
+            errors.append(problem)
             continue
         value = None if entry.not_applicable else entry.value
-        problem = validate_value(criterion, value)
-        if problem:
-            errors.append(
-                _("Tiêu chí %(code)s: %(msg)s") % {"code": criterion.code, "msg": problem}
-            )
-            continue
-        note = entry.note.strip()
-        suggested = suggestions.get(criterion.pk)
-        if suggested is not None and value is not None and value != suggested and not note:
-            errors.append(
-                _("Tiêu chí %(code)s: điểm khác điểm gợi ý %(suggested)s; hãy ghi giải thích.")
-                % {"code": criterion.code, "suggested": _d(suggested)}
-            )
-            continue
-        if entry.not_applicable and not note:
-            errors.append(
-                _("Tiêu chí %(code)s: hãy ghi lý do không áp dụng.") % {"code": criterion.code}
-            )
-            continue
-        new = (value, note, entry.not_applicable)
+        new = (value, entry.note.strip(), entry.not_applicable)
         if new != (score.self_score, score.self_note, score.not_applicable):
             score.self_score, score.self_note, score.not_applicable = new
             changed.append(score)
     _raise_if(errors)
-    for score in changed:
-        _save(score, _("Tự đánh giá"))
+    return changed
+
+
+@transaction.atomic
+def score_self_assess(*, actor, assessment: Assessment, entries: list[ScoreEntry]) -> int:
+    """Save the body's draft scores and notes. Returns how many scores changed."""
+    assessment = _locked(assessment)
+    areas = _self_areas(actor, assessment)
+    _check_status(assessment, {A.DRAFT})
+    check_window(assessment.period, "self")
+    changed = _self_changes(assessment, entries, areas)
+    save_scores(changed, _("Tự đánh giá"), actor)
     return len(changed)
 
 
 def submission_problems(assessment: Assessment) -> list[str]:
+    """What keeps the saved sheet from being sent (every score, evidence or a reason,
+    a reason where a computed criterion differs from the suggestion)."""
     problems = []
-    scores = assessment.scores.select_related("criterion").prefetch_related("evidence")
+    scores = list(assessment.scores.select_related("criterion").prefetch_related("evidence"))
+    suggestions = _suggested_scores(assessment, [s.criterion for s in scores])
     for score in scores:
         criterion = score.criterion
         if score.not_applicable or criterion.method == Criterion.Method.SURVEY:
@@ -126,19 +151,28 @@ def submission_problems(assessment: Assessment) -> list[str]:
                 _("Tiêu chí %(code)s yêu cầu tài liệu kiểm chứng: hãy đính kèm hoặc giải thích.")
                 % {"code": criterion.code}
             )
+        elif unexplained := _unexplained_difference(
+            criterion, score.self_score, score.self_note, suggestions.get(criterion.pk)
+        ):
+            problems.append(unexplained)
     return problems
 
 
 @transaction.atomic
-def assessment_submit(*, actor, assessment: Assessment) -> Assessment:
+def assessment_submit(
+    *, actor, assessment: Assessment, entries: list[ScoreEntry] = ()
+) -> Assessment:
+    """Save the sheet as posted (``entries``) and send it, in one transaction: when anything
+    is refused, neither the scores nor the submission are saved."""
     assessment = _locked(assessment)
     _own_focal(actor, assessment)
     _check_status(assessment, {A.DRAFT})
     check_window(assessment.period, "self")
+    save_scores(_self_changes(assessment, list(entries), None), _("Tự đánh giá"), actor)
     _raise_if(submission_problems(assessment))
     assessment.status = A.SUBMITTED
     assessment.submitted_at = timezone.now()
-    _save(assessment, _("Gửi bản tự đánh giá"))
+    history.save(assessment, _("Gửi bản tự đánh giá"), actor)
     return assessment
 
 
@@ -203,70 +237,84 @@ def area_of(criterion: Criterion, by_id: dict[int, Criterion]) -> int:
     return node.pk
 
 
-@transaction.atomic
-def score_appraise(*, actor, assessment: Assessment, entries: list[ScoreEntry]) -> int:
-    """Record appraised scores (first round) or second-appraisal scores (after explanation)."""
-    assessment = _locked(assessment)
-    area_ids = _appraiser_areas(actor, assessment)
-    _check_status(assessment, {A.SUBMITTED, A.EXPLANATION})
-    second = assessment.status == A.EXPLANATION
-    check_window(assessment.period, "second" if second else "appraisal")
-    by_id = {c.pk: c for c in assessment.criteria_set.criteria.all()}
+def _appraisal_entry_problem(score: Score, entry: ScoreEntry, second: bool) -> str | None:
+    criterion = score.criterion
+    problem = validate_value(criterion, entry.value)
+    if problem:
+        return _("Tiêu chí %(code)s: %(msg)s") % {"code": criterion.code, "msg": problem}
+    stale = _stale(score, entry)
+    if stale:
+        return stale
+    reference = score.appraised_score if second else score.self_score
+    if entry.value is not None and entry.value != reference and not entry.note.strip():
+        return _("Tiêu chí %(code)s: điểm khác điểm %(ref)s; hãy ghi ý kiến thẩm định.") % {
+            "code": criterion.code,
+            "ref": _("thẩm định lần đầu") if second else _("tự đánh giá"),
+        }
+    return text_problem(
+        entry.note, _("Ý kiến thẩm định tiêu chí %(code)s") % {"code": criterion.code}
+    )
+
+
+def _appraisal_changes(
+    assessment: Assessment, entries: list[ScoreEntry], area_ids: set[int] | None, second: bool
+) -> list[Score]:
+    """Check every posted appraisal entry (first round or, after explanation, the second);
+    the scores that change, or ValidationError with every problem."""
+    by_id = _criteria_by_id(assessment)
     scores = _scores_by_criterion(assessment)
+    fields = ("second_score", "second_note") if second else ("appraised_score", "appraisal_note")
     errors, changed = [], []
     for entry in entries:
         score = scores.get(entry.criterion_id)
         if score is None or score.not_applicable:
             continue
-        criterion = score.criterion
-        if area_ids is not None and area_of(criterion, by_id) not in area_ids:
+        if area_ids is not None and area_of(score.criterion, by_id) not in area_ids:
             errors.append(
                 _("Tiêu chí %(code)s không thuộc lĩnh vực được phân công.")
-                % {"code": criterion.code}
+                % {"code": score.criterion.code}
             )
             continue
-        problem = validate_value(criterion, entry.value)
+        problem = _appraisal_entry_problem(score, entry, second)
         if problem:
-            errors.append(
-                _("Tiêu chí %(code)s: %(msg)s") % {"code": criterion.code, "msg": problem}
-            )
+            errors.append(problem)
             continue
-        stale = _stale(score, entry)
-        if stale:
-            errors.append(stale)
-            continue
-        note = entry.note.strip()
-        reference = score.appraised_score if second else score.self_score
-        if entry.value is not None and entry.value != reference and not note:
-            errors.append(
-                _("Tiêu chí %(code)s: điểm khác điểm %(ref)s; hãy ghi ý kiến thẩm định.")
-                % {
-                    "code": criterion.code,
-                    "ref": _("thẩm định lần đầu") if second else _("tự đánh giá"),
-                }
-            )
-            continue
-        fields = (
-            ("second_score", "second_note") if second else ("appraised_score", "appraisal_note")
-        )
-        if (getattr(score, fields[0]), getattr(score, fields[1])) != (entry.value, note):
-            setattr(score, fields[0], entry.value)
-            setattr(score, fields[1], note)
+        new = (entry.value, entry.note.strip())
+        if (getattr(score, fields[0]), getattr(score, fields[1])) != new:
+            setattr(score, fields[0], new[0])
+            setattr(score, fields[1], new[1])
             changed.append(score)
     _raise_if(errors)
-    reason = _("Thẩm định lại") if second else _("Thẩm định")
-    for score in changed:
-        _save(score, reason)
+    return changed
+
+
+def _open_appraisal(actor, assessment: Assessment) -> tuple[Assessment, set[int] | None, bool]:
+    """Lock and check an appraisal step: (assessment, areas the actor may appraise, second)."""
+    assessment = _locked(assessment)
+    area_ids = _appraiser_areas(actor, assessment)
+    _check_status(assessment, {A.SUBMITTED, A.EXPLANATION})
+    second = assessment.status == A.EXPLANATION
+    check_window(assessment.period, "second" if second else "appraisal")
+    return assessment, area_ids, second
+
+
+@transaction.atomic
+def score_appraise(*, actor, assessment: Assessment, entries: list[ScoreEntry]) -> int:
+    """Record appraised scores (first round) or second-appraisal scores (after explanation)."""
+    assessment, area_ids, second = _open_appraisal(actor, assessment)
+    changed = _appraisal_changes(assessment, entries, area_ids, second)
+    save_scores(changed, _("Thẩm định lại") if second else _("Thẩm định"), actor)
     return len(changed)
 
 
 @transaction.atomic
-def assessment_appraisal_complete(*, actor, assessment: Assessment) -> Assessment:
-    assessment = _locked(assessment)
-    _appraiser_areas(actor, assessment)
-    _check_status(assessment, {A.SUBMITTED, A.EXPLANATION})
-    second = assessment.status == A.EXPLANATION
-    check_window(assessment.period, "second" if second else "appraisal")
+def assessment_appraisal_complete(
+    *, actor, assessment: Assessment, entries: list[ScoreEntry] = ()
+) -> Assessment:
+    """Save the appraisal as posted (``entries``) and close the round, in one transaction."""
+    assessment, area_ids, second = _open_appraisal(actor, assessment)
+    changed = _appraisal_changes(assessment, list(entries), area_ids, second)
+    save_scores(changed, _("Thẩm định lại") if second else _("Thẩm định"), actor)
     if not second:
         missing = [
             s.criterion.code
@@ -278,7 +326,8 @@ def assessment_appraisal_complete(*, actor, assessment: Assessment) -> Assessmen
                 _("Còn tiêu chí chưa thẩm định: %(codes)s.") % {"codes": ", ".join(missing)}
             )
     assessment.status = A.REAPPRAISED if second else A.APPRAISED
-    _save(assessment, _("Hoàn thành thẩm định lại") if second else _("Hoàn thành thẩm định"))
+    reason = _("Hoàn thành thẩm định lại") if second else _("Hoàn thành thẩm định")
+    history.save(assessment, reason, actor)
     return assessment
 
 
@@ -292,14 +341,22 @@ def assessment_explain(
     _check_status(assessment, {A.APPRAISED})
     check_window(assessment.period, "explanation")
     scores = _scores_by_criterion(assessment)
+    changed, errors = [], []
     for criterion_id, text in explanations.items():
         score = scores.get(criterion_id)
-        if score is not None and score.explanation != text.strip():
-            score.explanation = text.strip()
-            _save(score, _("Giải trình"))
+        if score is None or score.explanation == text.strip():
+            continue
+        label = _("Giải trình tiêu chí %(code)s") % {"code": score.criterion.code}
+        if problem := text_problem(text, label):
+            errors.append(problem)
+            continue
+        score.explanation = text.strip()
+        changed.append(score)
+    _raise_if(errors)
+    save_scores(changed, _("Giải trình"), actor)
     if submit:
         assessment.status = A.EXPLANATION
-        _save(assessment, _("Gửi giải trình"))
+        history.save(assessment, _("Gửi giải trình"), actor)
     return assessment
 
 
@@ -313,8 +370,8 @@ def assessment_finalise(*, actor, assessment: Assessment) -> Assessment:
         final = None if score.not_applicable else score.current_score
         if final != score.final_score:
             score.final_score = final
-            _save(score, _("Chốt điểm chính thức"))
+            save_score(score, _("Chốt điểm chính thức"), actor)
     assessment.status = A.FINALISED
     assessment.finalised_at = timezone.now()
-    _save(assessment, _("Chốt kết quả"))
+    history.save(assessment, _("Chốt kết quả"), actor)
     return assessment

@@ -1,5 +1,6 @@
 """Shared pieces of the scoring services: input entries, windows, state checks, value
-validation and saving with a history reason."""
+validation and saving scores with a history reason (everything else saves through
+``agencies.history.save``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from agencies import history
 from scoring.models import TWO_PLACES, Assessment, Criterion, Score, ScoringPeriod
 
 A = Assessment.Status
@@ -44,11 +46,15 @@ def _stale(score: Score, entry: ScoreEntry) -> str | None:
     return None
 
 
-def _save(obj, reason: str, **kwargs) -> None:
-    obj._change_reason = reason
-    if isinstance(obj, Score):
-        obj.version += 1
-    obj.save(**kwargs)
+def save_score(score: Score, reason: str, actor) -> None:
+    """Save a score with who and why, bumping its version (the stale-form check)."""
+    score.version += 1
+    history.save(score, reason, actor)
+
+
+def save_scores(scores: list[Score], reason: str, actor) -> None:
+    for score in scores:
+        save_score(score, reason, actor)
 
 
 def _d(value: Decimal) -> str:
@@ -96,6 +102,16 @@ def validate_value(criterion: Criterion, value: Decimal | None) -> str | None:
             "value": _d(value),
             "options": "; ".join(_d(p) for p in criterion.option_points),
         }
+    return None
+
+
+MAX_TEXT = 5000  # notes, explanations, reasons and decisions (the models' max_length)
+
+
+def text_problem(text: str, label: str) -> str | None:
+    """None when a note, explanation or reason fits, else a Vietnamese message."""
+    if len(text.strip()) > MAX_TEXT:
+        return _("%(label)s dài quá %(max)s ký tự.") % {"label": label, "max": MAX_TEXT}
     return None
 
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from agencies import history
 from scoring import access, importing
 from scoring.models import CriteriaSet, Criterion
 from scoring.services.common import _raise_if
@@ -38,7 +39,7 @@ def criteria_set_import(
     result = importing.parse_criteria_file(file.name, content, total_points)
     if not commit or not result.ok:
         return result, None
-    criteria_set = CriteriaSet.objects.create(
+    criteria_set = CriteriaSet(
         year=year,
         target=target,
         version=_next_version(year, target),
@@ -48,14 +49,16 @@ def criteria_set_import(
         source_note=source_note,
         created_by=actor,
     )
-    _create_criteria(criteria_set, result.rows)
+    reason = _("Nhập bộ tiêu chí từ tệp %(name)s") % {"name": file.name}
+    history.save(criteria_set, reason, actor)
+    _create_criteria(actor, criteria_set, result.rows, reason)
     return result, criteria_set
 
 
-def _create_criteria(criteria_set: CriteriaSet, rows: list) -> None:
+def _create_criteria(actor, criteria_set: CriteriaSet, rows: list, reason: str) -> None:
     created: dict[str, Criterion] = {}
     for order, row in enumerate(rows, start=1):
-        created[row.code] = Criterion.objects.create(
+        created[row.code] = Criterion(
             criteria_set=criteria_set,
             parent=created.get(row.parent_code),
             code=row.code,
@@ -70,6 +73,7 @@ def _create_criteria(criteria_set: CriteriaSet, rows: list) -> None:
             applies_to=row.applies_to,
             sort_order=order,
         )
+        history.save(created[row.code], reason, actor)
 
 
 @dataclass
@@ -94,7 +98,7 @@ def criteria_set_publish(*, actor, criteria_set: CriteriaSet) -> CriteriaSet:
     access.require(access.manages_scoring(actor))
     _raise_if(criteria_set_errors(criteria_set))
     criteria_set.status = CriteriaSet.Status.PUBLISHED
-    criteria_set.save(update_fields=["status"])
+    history.save(criteria_set, _("Ban hành bộ tiêu chí"), actor, update_fields=["status"])
     return criteria_set
 
 
@@ -102,7 +106,7 @@ def criteria_set_publish(*, actor, criteria_set: CriteriaSet) -> CriteriaSet:
 def criteria_set_copy(*, actor, source: CriteriaSet, year: int) -> CriteriaSet:
     """Start next year's set from an existing one (a new draft with the same tree)."""
     access.require(access.manages_scoring(actor))
-    copy = CriteriaSet.objects.create(
+    copy = CriteriaSet(
         year=year,
         target=source.target,
         version=_next_version(year, source.target),
@@ -113,12 +117,14 @@ def criteria_set_copy(*, actor, source: CriteriaSet, year: int) -> CriteriaSet:
         copied_from=source,
         created_by=actor,
     )
+    reason = _("Sao chép từ bộ tiêu chí năm %(year)s") % {"year": source.year}
+    history.save(copy, reason, actor)
     mapping: dict[int, Criterion] = {}
-    for old in source.criteria.order_by("depth", "sort_order", "pk"):
-        new = Criterion.objects.get(pk=old.pk)
-        new.pk = None
-        new.criteria_set = copy
-        new.parent = mapping.get(old.parent_id)
-        new.save()
-        mapping[old.pk] = new
+    for node in source.criteria.order_by("depth", "sort_order", "pk"):
+        old_pk, old_parent_id = node.pk, node.parent_id
+        node.pk = None  # saved as a new row of the copy
+        node.criteria_set = copy
+        node.parent = mapping.get(old_parent_id)
+        history.save(node, reason, actor)
+        mapping[old_pk] = node
     return copy

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
+from agencies import history
 from agencies.models import Agency
 from scoring import access
 from scoring.models import (
@@ -23,7 +23,7 @@ from scoring.models import (
     ScoringPeriod,
     target_for_agency,
 )
-from scoring.services.common import STEP_LABELS, A, _raise_if, _save
+from scoring.services.common import STEP_LABELS, A, _raise_if
 
 
 def _leaves(criteria_set: CriteriaSet) -> list[Criterion]:
@@ -74,7 +74,7 @@ def period_create(
                 _("Bộ tiêu chí “%(title)s” chưa được ban hành.") % {"title": criteria_set.title}
             )
     _raise_if(errors)
-    period = ScoringPeriod.objects.create(
+    period = ScoringPeriod(
         year=year,
         title=title,
         department_set=department_set,
@@ -86,21 +86,23 @@ def period_create(
         created_by=actor,
         **windows,
     )
+    history.save(period, _("Mở đợt chấm điểm"), actor)
     leaves = {k: _leaves(v) for k, v in sets.items() if v is not None}
     for agency in agencies:
         target = target_for_agency(agency)
-        _open_assessment(period, agency, sets[target], leaves[target])
+        _open_assessment(actor, period, agency, sets[target], leaves[target])
     if province_set is not None:
         _open_province_self_scoring(actor, period, province_set)
     return period
 
 
-def _open_assessment(period, agency, criteria_set, leaves, task=None) -> Assessment:
+def _open_assessment(actor, period, agency, criteria_set, leaves, task=None) -> Assessment:
     assessment = Assessment(
         period=period, agency=agency, criteria_set=criteria_set, coordination_task=task
     )
-    _save(assessment, _("Mở đợt chấm điểm"))
-    bulk_create_with_history(
+    history.save(assessment, _("Mở đợt chấm điểm"), actor)
+    history.bulk_create(
+        Score,
         [
             Score(
                 assessment=assessment,
@@ -109,8 +111,8 @@ def _open_assessment(period, agency, criteria_set, leaves, task=None) -> Assessm
             )
             for c in leaves
         ],
-        Score,
-        default_change_reason=_("Mở đợt chấm điểm"),
+        _("Mở đợt chấm điểm"),
+        actor,
     )
     return assessment
 
@@ -145,7 +147,7 @@ def _open_province_self_scoring(actor, period, province_set) -> Assessment:
         ),
     )
     coordination.task_assign(actor=actor, task=task)
-    return _open_assessment(period, lead, province_set, _leaves(province_set), task)
+    return _open_assessment(actor, period, lead, province_set, _leaves(province_set), task)
 
 
 @transaction.atomic
@@ -170,9 +172,12 @@ def assignment_add(
         not in {period.department_set_id, period.district_set_id, period.province_set_id}
     ):
         raise ValidationError(_("Lĩnh vực không thuộc bộ tiêu chí của đợt này."))
-    assignment, _created = AppraiserAssignment.objects.get_or_create(
+    assignment = AppraiserAssignment.objects.filter(
         period=period, user=user, assessment=assessment, area=area
-    )
+    ).first()
+    if assignment is None:
+        assignment = AppraiserAssignment(period=period, user=user, assessment=assessment, area=area)
+        history.save(assignment, _("Phân công thẩm định"), actor)
     return assignment
 
 
@@ -196,7 +201,7 @@ def period_update(
     period.publication_date = publication_date
     period.bands = bands or DEFAULT_BANDS
     period.council_chair = council_chair
-    period.save()
+    history.save(period, _("Sửa đợt chấm điểm"), actor)
     return period
 
 
@@ -208,5 +213,5 @@ def period_publish(*, actor, period: ScoringPeriod) -> ScoringPeriod:
     if names:
         raise ValidationError(_("Chưa chốt kết quả của: %(names)s.") % {"names": ", ".join(names)})
     period.published_at = timezone.now()
-    period.save(update_fields=["published_at"])
+    history.save(period, _("Công bố kết quả"), actor, update_fields=["published_at"])
     return period

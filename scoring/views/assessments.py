@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -38,10 +38,12 @@ def _keep_input(sheet, data) -> None:
                 row.input_value = data.get(f"score_{pk}")
                 row.input_note = data.get(f"note_{pk}", "")
                 row.input_na = data.get(f"na_{pk}") == "on"
+            if f"explanation_{pk}" in data:
+                row.input_explanation = data.get(f"explanation_{pk}")
 
 
 def _render_sheet(request, assessment, actions, *, template, errors=(), data=None, status=200):
-    area_ids = actions["appraisal_area_ids"] if template.endswith("appraise.html") else None
+    area_ids = actions["appraisal_area_ids"] if template == APPRAISE else None
     sheet = selectors.assessment_sheet(
         assessment, area_ids=area_ids, self_area_ids=actions["self_area_ids"]
     )
@@ -83,122 +85,130 @@ def _leaf_ids(assessment: Assessment) -> list[int]:
     return list(assessment.scores.values_list("criterion_id", flat=True))
 
 
-@require_POST
-def assessment_save(request: HttpRequest, pk: int) -> HttpResponse:
+def _post_sheet(request, pk, *, flag, service, success, template, back) -> HttpResponse:
+    """Post the scoring sheet on screen to one service (save, or save and submit/complete):
+    on any refusal nothing is saved and the sheet is shown again with what was typed."""
     assessment = _assessment(request, pk)
     actions = _actions(request, assessment)
-    access.require(actions["self_assess"])
-    entries, errors = parse_entries(request.POST, _leaf_ids(assessment), with_na=True)
-    criteria = list(assessment.criteria_set.criteria.all())
-    suggestions = {
-        k: v.score
-        for k, v in selectors.computed_suggestions(assessment, criteria).items()
-        if v.score is not None
-    }
+    access.require(actions[flag])
+    self_sheet = template.endswith("assessment_detail.html")
+    entries, errors = parse_entries(request.POST, _leaf_ids(assessment), with_na=self_sheet)
     if not errors:
         try:
-            changed = services.score_self_assess(
-                actor=request.user, assessment=assessment, entries=entries, suggestions=suggestions
-            )
+            result = service(actor=request.user, assessment=assessment, entries=entries)
         except ValidationError as exc:
             errors = _errors(exc)
         else:
-            messages.success(request, _("Đã lưu %(n)s điểm.") % {"n": changed})
-            return redirect("assessment_detail", pk=pk)
+            messages.success(request, success(result))
+            return redirect(back, pk=pk)
     return _render_sheet(
-        request,
-        assessment,
-        actions,
-        template="scoring/assessment_detail.html",
-        errors=errors,
-        data=request.POST,
+        request, assessment, actions, template=template, errors=errors, data=request.POST
     )
 
 
-def _simple_post(request, pk, flag, service, success, **kwargs) -> HttpResponse:
-    assessment = _assessment(request, pk)
-    access.require(_actions(request, assessment)[flag])
-    try:
-        service(actor=request.user, assessment=assessment, **kwargs)
-        messages.success(request, success)
-    except ValidationError as exc:
-        _flash_errors(request, exc)
-    return redirect("assessment_detail", pk=pk)
+DETAIL = "scoring/assessment_detail.html"
+APPRAISE = "scoring/assessment_appraise.html"
+
+
+@require_POST
+def assessment_save(request: HttpRequest, pk: int) -> HttpResponse:
+    return _post_sheet(
+        request,
+        pk,
+        flag="self_assess",
+        service=services.score_self_assess,
+        success=lambda n: _("Đã lưu %(n)s điểm.") % {"n": n},
+        template=DETAIL,
+        back="assessment_detail",
+    )
 
 
 @require_POST
 def assessment_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _simple_post(
+    """ "Gửi bản tự đánh giá": saves the sheet as typed and sends it, or neither."""
+    return _post_sheet(
         request,
         pk,
-        "submit",
-        services.assessment_submit,
-        _("Đã gửi bản tự đánh giá; bản này đã bị khóa."),
+        flag="submit",
+        service=services.assessment_submit,
+        success=lambda _a: _("Đã gửi bản tự đánh giá; bản này đã bị khóa."),
+        template=DETAIL,
+        back="assessment_detail",
     )
 
 
 @require_POST
 def assessment_appraisal_complete(request: HttpRequest, pk: int) -> HttpResponse:
-    return _simple_post(
+    """ "Hoàn thành thẩm định": saves the appraisal as typed and closes the round, or neither."""
+    return _post_sheet(
         request,
         pk,
-        "complete_appraisal",
-        services.assessment_appraisal_complete,
-        _("Đã hoàn thành thẩm định."),
+        flag="complete_appraisal",
+        service=services.assessment_appraisal_complete,
+        success=lambda _a: _("Đã hoàn thành thẩm định."),
+        template=APPRAISE,
+        back="assessment_detail",
     )
 
 
 @require_POST
 def assessment_finalise(request: HttpRequest, pk: int) -> HttpResponse:
-    return _simple_post(
-        request, pk, "finalise", services.assessment_finalise, _("Đã chốt kết quả.")
-    )
+    assessment = _assessment(request, pk)
+    access.require(_actions(request, assessment)["finalise"])
+    try:
+        services.assessment_finalise(actor=request.user, assessment=assessment)
+        messages.success(request, _("Đã chốt kết quả."))
+    except ValidationError as exc:
+        _flash_errors(request, exc)
+    return redirect("assessment_detail", pk=pk)
+
+
+def _explanations(data) -> dict[int, str]:
+    return {
+        int(key.removeprefix("explanation_")): value
+        for key, value in data.items()
+        if key.startswith("explanation_") and key.removeprefix("explanation_").isdigit()
+    }
 
 
 @require_POST
 def assessment_explain(request: HttpRequest, pk: int) -> HttpResponse:
-    explanations = {}
-    for key, value in request.POST.items():
-        if key.startswith("explanation_") and key.removeprefix("explanation_").isdigit():
-            explanations[int(key.removeprefix("explanation_"))] = value
-    return _simple_post(
-        request,
-        pk,
-        "explain",
-        services.assessment_explain,
-        _("Đã lưu giải trình."),
-        explanations=explanations,
-        submit=request.POST.get("action") == "submit",
-    )
+    """Save the explanations on screen (and send them with "Gửi giải trình"), or nothing."""
+    assessment = _assessment(request, pk)
+    actions = _actions(request, assessment)
+    access.require(actions["explain"])
+    submit = request.POST.get("action") == "submit"
+    try:
+        services.assessment_explain(
+            actor=request.user,
+            assessment=assessment,
+            explanations=_explanations(request.POST),
+            submit=submit,
+        )
+    except ValidationError as exc:
+        return _render_sheet(
+            request, assessment, actions, template=DETAIL, errors=_errors(exc), data=request.POST
+        )
+    messages.success(request, _("Đã gửi giải trình.") if submit else _("Đã lưu giải trình."))
+    return redirect("assessment_detail", pk=pk)
 
 
 @require_http_methods(["GET", "POST"])
 def assessment_appraise(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method == "POST":
+        return _post_sheet(
+            request,
+            pk,
+            flag="appraise",
+            service=services.score_appraise,
+            success=lambda n: _("Đã lưu %(n)s điểm thẩm định.") % {"n": n},
+            template=APPRAISE,
+            back="assessment_appraise",
+        )
     assessment = _assessment(request, pk)
     actions = _actions(request, assessment)
     access.require(actions["appraise"])
-    errors, data = [], None
-    if request.method == "POST":
-        entries, errors = parse_entries(request.POST, _leaf_ids(assessment), with_na=False)
-        if not errors:
-            try:
-                changed = services.score_appraise(
-                    actor=request.user, assessment=assessment, entries=entries
-                )
-            except ValidationError as exc:
-                errors = _errors(exc)
-            else:
-                messages.success(request, _("Đã lưu %(n)s điểm thẩm định.") % {"n": changed})
-                return redirect("assessment_appraise", pk=pk)
-        data = request.POST
-    return _render_sheet(
-        request,
-        assessment,
-        actions,
-        template="scoring/assessment_appraise.html",
-        errors=errors,
-        data=data,
-    )
+    return _render_sheet(request, assessment, actions, template=APPRAISE)
 
 
 @require_POST
@@ -255,11 +265,8 @@ def appeal_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    appeal = get_object_or_404(
-        Appeal.objects.filter(
-            score__assessment__in=Assessment.objects.visible_to(request.user)
-        ).select_related("score__assessment__period"),
-        pk=pk,
+    appeal = access.get_visible_or_404(
+        Appeal.objects.select_related("score__assessment__period"), request.user, pk=pk
     )
     assessment = appeal.score.assessment
     access.require(access.may_finalise(request.user, assessment.period))

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -35,7 +35,7 @@ def criteria_set_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def criteria_set_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    criteria_set = get_object_or_404(CriteriaSet, pk=pk)
+    criteria_set = access.get_visible_or_404(CriteriaSet.objects, request.user, pk=pk)
     criteria = list(
         criteria_set.criteria.select_related("responsible_agency").order_by("sort_order", "pk")
     )
@@ -120,7 +120,7 @@ def criteria_set_template(request: HttpRequest) -> HttpResponse:
 @require_POST
 def criteria_set_copy(request: HttpRequest, pk: int) -> HttpResponse:
     access.require(access.manages_scoring(request.user))
-    source = get_object_or_404(CriteriaSet, pk=pk)
+    source = access.get_visible_or_404(CriteriaSet.objects, request.user, pk=pk)
     form = CopyForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Năm không hợp lệ."))
@@ -135,7 +135,7 @@ def criteria_set_copy(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def criteria_set_publish(request: HttpRequest, pk: int) -> HttpResponse:
     access.require(access.manages_scoring(request.user))
-    criteria_set = get_object_or_404(CriteriaSet, pk=pk)
+    criteria_set = access.get_visible_or_404(CriteriaSet.objects, request.user, pk=pk)
     try:
         services.criteria_set_publish(actor=request.user, criteria_set=criteria_set)
         messages.success(request, _("Đã ban hành bộ tiêu chí."))

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -49,7 +49,7 @@ def period_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def period_edit(request: HttpRequest, pk: int) -> HttpResponse:
     access.require(access.manages_scoring(request.user))
-    period = get_object_or_404(ScoringPeriod, pk=pk)
+    period = access.get_visible_or_404(ScoringPeriod.objects, request.user, pk=pk)
     form = PeriodEditForm(request.POST or None, initial=PeriodEditForm.initial_for(period))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -74,10 +74,11 @@ def period_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    period = get_object_or_404(
+    period = access.get_visible_or_404(
         ScoringPeriod.objects.select_related(
             "department_set", "district_set", "province_set", "council_chair"
         ),
+        request.user,
         pk=pk,
     )
     manages = access.manages_scoring(request.user)
@@ -100,7 +101,7 @@ def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def assignment_add(request: HttpRequest, pk: int) -> HttpResponse:
     access.require(access.manages_scoring(request.user))
-    period = get_object_or_404(ScoringPeriod, pk=pk)
+    period = access.get_visible_or_404(ScoringPeriod.objects, request.user, pk=pk)
     form = AssignmentForm(request.POST, period=period)
     if form.is_valid():
         try:
@@ -116,7 +117,7 @@ def assignment_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def period_publish(request: HttpRequest, pk: int) -> HttpResponse:
     access.require(access.manages_scoring(request.user))
-    period = get_object_or_404(ScoringPeriod, pk=pk)
+    period = access.get_visible_or_404(ScoringPeriod.objects, request.user, pk=pk)
     try:
         services.period_publish(actor=request.user, period=period)
         messages.success(request, _("Đã công bố kết quả."))
@@ -127,8 +128,10 @@ def period_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def period_results(request: HttpRequest, pk: int) -> HttpResponse:
-    period = get_object_or_404(
-        ScoringPeriod.objects.select_related("department_set", "district_set"), pk=pk
+    period = access.get_visible_or_404(
+        ScoringPeriod.objects.select_related("department_set", "district_set"),
+        request.user,
+        pk=pk,
     )
     results = selectors.period_results(period, request.user)
     areas = list(
@@ -181,7 +184,7 @@ def _trend(year: int, rows: list) -> list[dict]:
 
 @require_GET
 def period_results_export(request: HttpRequest, pk: int) -> HttpResponse:
-    period = get_object_or_404(ScoringPeriod, pk=pk)
+    period = access.get_visible_or_404(ScoringPeriod.objects, request.user, pk=pk)
     results = selectors.period_results(period, request.user)
     response = HttpResponse(exports.results_workbook(period, results), content_type=XLSX)
     response["Content-Disposition"] = (

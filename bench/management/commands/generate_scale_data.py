@@ -5,7 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from coordination.bench.scale_data import Plan, generate
+from bench.scale_data import Plan, generate
 from coordination.models import Task
 
 

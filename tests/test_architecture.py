@@ -1,0 +1,124 @@
+"""The shape of the code (docs/architecture.md): dependencies point one way, no module
+imports another that imports it back, every model a user can reach has a visibility rule,
+views fetch only through it, and modules stay small."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+
+from agencies.access import visibility_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = ["agencies", "coordination", "scoring", "reports", "bench", "phuyen_cchc"]
+# Which top-level packages each package may import (the ground floor first).
+MAY_IMPORT = {
+    "agencies": {"agencies"},
+    "coordination": {"agencies", "coordination"},
+    "scoring": {"agencies", "coordination", "scoring"},
+    "reports": {"agencies", "coordination", "scoring", "reports"},
+}
+# Models no URL reaches on its own: each is read only through its parent's rule.
+INTERNAL_MODELS = {
+    "coordination.Nomination": "rows of a Contribution, read with it",
+    "coordination.ReminderLog": "rows of a Participation, read with it",
+    "reports.AgencyReportVersion": "frozen copies of an AgencyReport, read with it",
+    "agencies.User": "the directory lists users through their Agency",
+    "agencies.SecurityEvent": "the user's own events, read by user id",
+    "agencies.UserSession": "the user's own sessions, read by user id",
+    "agencies.OutgoingMail": "the outbox, for administrators in the admin site",
+}
+
+
+def _modules():
+    for package in APPS:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+            yield name.removesuffix(".__init__"), path
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module imported anywhere in the file, at module level or in a function."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
+MODULES = dict(_modules())
+
+
+def _project_imports(name: str) -> set[str]:
+    return {m for m in _imports(MODULES[name]) if m in MODULES and m != name}
+
+
+@pytest.mark.parametrize("package", sorted(MAY_IMPORT))
+def test_dependencies_point_one_way(package):
+    wrong = {
+        f"{name} imports {target}"
+        for name in MODULES
+        if name.split(".")[0] == package
+        for target in _project_imports(name)
+        if target.split(".")[0] not in MAY_IMPORT[package]
+    }
+    assert not wrong, sorted(wrong)
+
+
+def test_no_two_modules_import_each_other():
+    graph = {name: _project_imports(name) for name in MODULES}
+    # Package __init__ modules are imported implicitly by every submodule: not an edge back.
+    cycles = set()
+
+    def visit(node, path):
+        for target in graph[node]:
+            if target in path:
+                cycle = path[path.index(target) :]
+                if not any(n == target.rsplit(".", 1)[0] for n in cycle):
+                    cycles.add(" -> ".join([*cycle, target]))
+                continue
+            if len(path) < 12:
+                visit(target, [*path, target])
+
+    for name in graph:
+        visit(name, [name])
+    assert not cycles, sorted(cycles)[:10]
+
+
+def test_every_reachable_model_has_a_visibility_rule():
+    rules = visibility_rules()
+    missing = [
+        model._meta.label
+        for app in ("agencies", "coordination", "scoring", "reports")
+        for model in apps.get_app_config(app).get_models()
+        if not model.__name__.startswith("Historical")
+        and not model.__name__.endswith("ObjectPermission")
+        and model._meta.label not in INTERNAL_MODELS
+        and model._meta.label not in rules
+    ]
+    assert not missing, f"models without a visibility rule: {missing}"
+
+
+def test_views_fetch_only_through_the_access_layer():
+    """No view looks an object up by id on its own (get_object_or_404 bypasses visible_to)."""
+    offenders = [
+        name
+        for name, path in MODULES.items()
+        if ".views" in name and "get_object_or_404" in path.read_text()
+    ]
+    assert not offenders, offenders
+
+
+def test_no_module_is_over_600_lines():
+    long = {
+        name: n for name, path in MODULES.items() if (n := len(path.read_text().splitlines())) > 600
+    }
+    assert not long, long
