@@ -29,7 +29,7 @@ class Command(BaseCommand):
         created = reminders.create_due_occurrences(today=today)
         counts = reminders.send_due_reminders(today=today)
         self.stdout.write(
-            f"Đã gửi {counts['sent']} nhắc việc, bỏ qua {counts['skipped']}, "
-            f"lỗi gửi {counts['failed']} (sẽ gửi lại lần chạy sau); "
+            f"Đã ghi {counts['sent']} nhắc việc (thư đi qua hàng đợi gửi thư), "
+            f"bỏ qua {counts['skipped']}; "
             f"{silent} cơ quan được ghi nhận thống nhất; {len(created)} nhiệm vụ lặp lại mới."
         )
