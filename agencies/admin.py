@@ -61,8 +61,21 @@ class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
         self.message_user(request, _("Đã đặt lại xác thực hai yếu tố."), messages.SUCCESS)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """An audit list: administrators read it, nobody adds, changes or deletes a row."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(admin.ModelAdmin):
+class SecurityEventAdmin(ReadOnlyAdmin):
     """Read-only, paginated audit of security events."""
 
     list_display = ["created_at", "kind", "username", "ip", "path", "detail"]
@@ -73,18 +86,9 @@ class SecurityEventAdmin(admin.ModelAdmin):
     show_full_result_count = False
     readonly_fields = [f.name for f in SecurityEvent._meta.fields]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(OutgoingMail)
-class OutgoingMailAdmin(admin.ModelAdmin):
+class OutgoingMailAdmin(ReadOnlyAdmin):
     """Read-only outbox: what was sent, what failed and why (retried by send_pending_mail)."""
 
     list_display = ["created_at", "subject", "status", "attempts", "sent_at", "last_error"]
@@ -94,12 +98,3 @@ class OutgoingMailAdmin(admin.ModelAdmin):
     list_per_page = 100
     show_full_result_count = False
     readonly_fields = [f.name for f in OutgoingMail._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

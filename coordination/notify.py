@@ -15,17 +15,12 @@ from django.utils.translation import gettext as _
 
 from agencies import mail
 from agencies.models import User
-from agencies.roles import FOCAL_OFFICER, group_name
+from agencies.people import members
+from agencies.roles import FOCAL_OFFICER
 
 
 def focal_officers(agency_ids) -> list[User]:
-    return list(
-        User.objects.filter(
-            agency_id__in=list(agency_ids),
-            is_active=True,
-            groups__name=group_name(FOCAL_OFFICER),
-        ).distinct()
-    )
+    return list(members(FOCAL_OFFICER).filter(agency_id__in=list(agency_ids)))
 
 
 def send(users, task, subject: str, message: str, *, fail_silently: bool = True) -> list[str]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from agencies.access import own_body
 from agencies.models import Agency
 from coordination import timeliness as tl
 from coordination.models import Contribution, Participation, Task
@@ -34,11 +35,10 @@ def agency_work(user, today: dt.date | None = None) -> dict:
     parts = _labelled(
         list(
             tl.with_timeliness(
-                P.objects.filter(agency_id=user.agency_id)
+                own_body(P.objects.visible_to(user), user)
                 # Closed items are not loaded at all (five years of a body's done items
                 # made the home page grow with history).
                 .exclude(task__status__in=CLOSED_TASK)
-                .filter(task__in=Task.objects.visible_to(user))
                 .select_related("task", "task__chair_agency"),
                 today,
             ).order_by("eff_due", "task_id")

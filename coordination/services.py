@@ -89,8 +89,9 @@ def task_set_participants(*, actor, task: Task, spec: ParticipantSpec) -> None:
 
 
 def _apply_participants(task: Task, spec: ParticipantSpec, actor=None) -> None:
-    """Remove, update, then add participations with their grants. Kept in one piece: the
-    order (removals before creations) is what the unique chair/tracker constraints need."""
+    """Remove, update, then add participations with their grants. Long, and kept in one
+    piece: the order (removals before creations) is what the unique chair/tracker
+    constraints need."""
     _validate_participants(spec, task.due_date)
     wanted: dict[int, tuple[str, dt.date | None]] = {
         spec.chair.pk: (P.Role.CHAIR, None),

@@ -314,7 +314,8 @@ def _contribution_forms(request: HttpRequest, draft) -> tuple:
 
 def contribution_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Save a draft or submit what is on screen ("Gửi" saves and submits in one service
-    call); the service decides every rule."""
+    call); the service decides every rule. Long only by the form and formset
+    plumbing of a page with two buttons."""
     task = _task(request, pk)
     actions = access.task_actions(request.user, task)
     access.require(actions["draft"])

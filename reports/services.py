@@ -99,7 +99,8 @@ def round_create(
     agencies: list[Agency] | None = None,
 ) -> ReportRound:
     """Open a round; periodic ones default to the Ministry's windows. Every required
-    body gets an empty draft report."""
+    body gets an empty draft report. Long because every field of the round is
+    checked before anything is saved, in one transaction."""
     if not access.reports_manage(actor):
         raise PermissionDenied
     if period:

@@ -63,8 +63,7 @@ def reports_home(request: HttpRequest) -> HttpResponse:
         "own_reports": []
         if province
         else list(
-            AgencyReport.objects.visible_to(user)
-            .filter(agency_id=user.agency_id)
+            access.own_body(AgencyReport.objects.visible_to(user), user)
             .select_related("round")
             .order_by("-round__deadline")
         ),
@@ -80,12 +79,11 @@ def _scoring_documents(user, province: bool) -> dict:
     """Scoring periods whose ranking the user may download, and their own scorecards."""
     from scoring.models import Assessment, ScoringPeriod
 
-    periods = ScoringPeriod.objects.order_by("-year", "-pk")
+    periods = ScoringPeriod.objects.visible_to(user).order_by("-year", "-pk")
     if not province:
         periods = periods.filter(published_at__isnull=False)
     cards = (
-        Assessment.objects.visible_to(user)
-        .filter(agency_id=user.agency_id)
+        access.own_body(Assessment.objects.visible_to(user), user)
         .select_related("period")
         .order_by("-period__year", "-pk")
     )

@@ -221,6 +221,9 @@ def _appraise_all(noivu, assessment, ratio):
 
 
 def seed(*, password: str, stdout) -> None:
+    """Seed the demo's scoring year (idempotent). Long because it is one linear script of
+    the demo story — criteria, period, self-assessments, appraisal, finalisation — played
+    through the services in order; split up, the story would be hard to follow."""
     if ScoringPeriod.objects.filter(title=PERIOD_TITLE).exists():
         return
     noivu = User.objects.get(username="noivu")

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, User
-from agencies.roles import COUNCIL_MEMBER, NOIVU_OFFICER, group_name
+from agencies.people import members
+from agencies.roles import COUNCIL_MEMBER, NOIVU_OFFICER
 from scoring.importing import parse_decimal
 from scoring.models import Assessment, CriteriaSet, Criterion, Score, ScoringPeriod, Target
 from scoring.services import ScoreEntry
@@ -90,9 +91,7 @@ class PeriodForm(forms.Form):
         self.fields["agencies"].initial = list(
             scored.filter(kind__in=[Agency.Kind.DEPARTMENT, Agency.Kind.DISTRICT])
         )
-        self.fields["council_chair"].queryset = User.objects.filter(
-            groups__name__in=[group_name(COUNCIL_MEMBER), group_name(NOIVU_OFFICER)]
-        ).distinct()
+        self.fields["council_chair"].queryset = members(COUNCIL_MEMBER, NOIVU_OFFICER)
         self.fields["bands"].initial = _bands_field_default()
         self.fields["year"].initial = timezone.localdate().year
         for step, label in (
@@ -158,9 +157,7 @@ class AssignmentForm(forms.Form):
 
     def __init__(self, *args, period: ScoringPeriod, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = User.objects.filter(
-            groups__name__in=[group_name(COUNCIL_MEMBER), group_name(NOIVU_OFFICER)]
-        ).distinct()
+        self.fields["user"].queryset = members(COUNCIL_MEMBER, NOIVU_OFFICER)
         self.fields["assessment"].queryset = period.assessments.select_related("agency")
         self.fields["area"].queryset = Criterion.objects.filter(
             criteria_set_id__in=[

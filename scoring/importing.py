@@ -128,6 +128,9 @@ def parse_options(raw: str, max_points: Decimal | None) -> tuple[list[dict], lis
 
 
 def _parse_row(line: int, values: dict, agencies: dict[str, Agency]) -> tuple[Row | None, list]:
+    """Check one row of a criteria file, column by column in the template's order, and
+    collect every problem with its line number. Long because each column is its own short
+    check and the user must see all of them at once, not the first only."""
     errors = []
     code = values["code"]
     if not CODE_RE.match(code):
@@ -198,8 +201,8 @@ def _parse_row(line: int, values: dict, agencies: dict[str, Agency]) -> tuple[Ro
 def tree_errors(nodes: list, total: Decimal) -> list[tuple[int, str]]:
     """Children's maximums add up to the parent's; areas add up to the set's total.
 
-    ``nodes`` have ``line``, ``code``, ``parent_code`` and ``max_points``.
-    """
+    ``nodes`` have ``line``, ``code``, ``parent_code`` and ``max_points``. Long because the
+    two sums are checked over the same grouping and report every mismatch with its line."""
     errors = []
     by_code = {n.code: n for n in nodes}
     sums: dict[str, Decimal] = {}
@@ -246,6 +249,9 @@ def tree_errors(nodes: list, total: Decimal) -> list[tuple[int, str]]:
 
 
 def parse_criteria_file(name: str, content: bytes, total: Decimal) -> ImportResult:
+    """Read a .xlsx or .csv criteria file into rows with line-numbered errors. Long because
+    it walks the two formats' headers, rows and the tree check in one pass the preview
+    shows; each step is a few lines."""
     result = ImportResult()
     if len(content) > MAX_IMPORT_BYTES:
         result.errors.append((0, _("Tệp quá lớn (tối đa 2 MB).")))
@@ -301,7 +307,8 @@ def parse_criteria_file(name: str, content: bytes, total: Decimal) -> ImportResu
 
 
 def template_workbook() -> bytes:
-    """The downloadable import template (.xlsx) with an example tree."""
+    """The downloadable import template (.xlsx) with an example tree. Long because the
+    example rows and the column notes are written out literally, as users read them."""
     from openpyxl import Workbook
 
     workbook = Workbook()

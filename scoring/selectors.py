@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Prefetch, Q
 
+from agencies.access import own_body
 from scoring import access, computed
 from scoring.importing import plain_number
 from scoring.models import (
@@ -217,8 +218,9 @@ def assessment_sheet(
 ) -> Sheet:
     """Criteria tree with scores, evidence and totals per area (4–6 queries in all).
 
-    ``area_ids`` marks which areas' rows an appraiser may edit (None = all).
-    """
+    ``area_ids`` marks which areas' rows an appraiser may edit (None = all). Long because it
+    builds the tree, the rows and the three totals in one pass over the criteria (the
+    page's query budget)."""
     criteria = list(assessment.criteria_set.criteria.order_by("sort_order", "pk"))
     scores = {
         s.criterion_id: s
@@ -270,7 +272,9 @@ def assessment_sheet(
 
 def period_list(user) -> list[ScoringPeriod]:
     return list(
-        ScoringPeriod.objects.select_related("department_set", "district_set").annotate(
+        ScoringPeriod.objects.visible_to(user)
+        .select_related("department_set", "district_set")
+        .annotate(
             assessment_count=Count("assessments", distinct=True),
             finalised_count=Count(
                 "assessments", filter=Q(assessments__status="finalised"), distinct=True
@@ -299,8 +303,8 @@ def period_assessments(period: ScoringPeriod, user) -> list[Assessment]:
     )
 
 
-def criteria_set_list() -> list[CriteriaSet]:
-    return list(CriteriaSet.objects.annotate(criterion_count=Count("criteria")))
+def criteria_set_list(user) -> list[CriteriaSet]:
+    return list(CriteriaSet.objects.visible_to(user).annotate(criterion_count=Count("criteria")))
 
 
 # --- Results --------------------------------------------------------------------------
@@ -363,7 +367,7 @@ def period_results(period: ScoringPeriod, user) -> dict:
     scope = access.results_visible_to(user, period)
     qs = Assessment.objects.filter(period=period).select_related("agency", "criteria_set")
     if scope == "own":
-        qs = qs.filter(agency_id=user.agency_id or 0)
+        qs = own_body(qs, user)
     rows = _result_rows(period, list(qs))
     previous = (
         ScoringPeriod.objects.filter(year=period.year - 1, published_at__isnull=False)

@@ -48,6 +48,9 @@ def appeal_submit(*, actor, score: Score, reason: str, evidence: Evidence | None
 def appeal_decide(
     *, actor, appeal: Appeal, accept: bool, decision: str, new_score: Decimal | None = None
 ) -> Appeal:
+    """The council accepts or rejects an appeal and, when accepted, sets the decided score.
+    Long because the lock, the window and role checks, the validation and the two outcomes
+    must sit in one transaction."""
     appeal = (
         Appeal.objects.select_for_update()
         .select_related("score__criterion", "score__assessment__period")

@@ -187,7 +187,10 @@ def evidence_add(
     document_date: dt.date | None = None,
     section: str = "",
 ) -> Evidence:
-    """Attach one evidence file backing one or more criteria of the assessment."""
+    """Attach one evidence file backing one or more criteria of the assessment.
+
+    Long because the window, the role's areas and the chosen criteria are all checked
+    before the file is stored."""
     assessment = _locked(assessment)
     areas = _self_areas(actor, assessment)
     step = {A.DRAFT: "self", A.APPRAISED: "explanation", A.FINALISED: "appeal"}.get(

@@ -61,7 +61,10 @@ def period_create(
     bands: list[dict] | None = None,
     council_chair=None,
 ) -> ScoringPeriod:
-    """Create a period with one assessment (and one empty score per leaf) per body."""
+    """Create a period with one assessment (and one empty score per leaf) per body.
+
+    Long because the period, its assessments and their empty scores are created in one
+    transaction."""
     access.require(access.manages_scoring(actor))
     errors = _validate_windows(windows)
     sets = {"department": department_set, "district": district_set}

@@ -26,7 +26,7 @@ def criteria_set_list(request: HttpRequest) -> HttpResponse:
         request,
         "scoring/criteriaset_list.html",
         {
-            "sets": selectors.criteria_set_list(),
+            "sets": selectors.criteria_set_list(request.user),
             "manages": access.manages_scoring(request.user),
             "copy_form": CopyForm(),
         },
