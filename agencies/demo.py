@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agencies import roles
+from agencies import history, roles
 from agencies.models import Agency, User
 
 DEMO_PEOPLE = [
@@ -42,8 +42,7 @@ def _upsert(username, agency, full_name, position, role_names, superuser, passwo
     )
     if created:
         user.set_password(password)
-        user._change_reason = "Tạo tài khoản trình diễn"
-        user.save()
+        history.save(user, "Tạo tài khoản trình diễn")
     user.groups.add(*[roles.role_group(r) for r in role_names])
     return user
 

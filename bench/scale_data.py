@@ -18,9 +18,8 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from agencies import roles
+from agencies import history, roles
 from agencies.models import Agency, User
 from agencies.roles import role_group
 from coordination.models import (
@@ -111,8 +110,7 @@ def make_users(plan: Plan, agencies: list[Agency], password: str) -> dict[str, l
                 email=f"{agency.code.lower()}.{n}@example.invalid",
                 password=hashed,
             )
-            user._change_reason = REASON
-            user.save()
+            history.save(user, REASON)
             user.groups.add(role_group(role))
             cast[role].append(user)
     return cast
@@ -164,9 +162,7 @@ def make_tasks(plan: Plan, agencies, officers, rng, today) -> list[Task]:
                 created_by=rng.choice(officers),
             )
         )
-    return bulk_create_with_history(
-        tasks, Task, batch_size=BATCH, default_change_reason=REASON, default_user=officers[0]
-    )
+    return history.bulk_create(Task, tasks, REASON, officers[0], batch_size=BATCH)
 
 
 def _at(day: dt.date) -> dt.datetime:
@@ -193,7 +189,7 @@ def make_participations(plan: Plan, tasks, agencies, rng) -> list[Participation]
         roles_of += [(a.pk, P.Role.CONTRIBUTE) for a in rng.sample(others, k)]
         for agency_id, role in roles_of:
             parts.append(_participation(task, agency_id, role, rng))
-    return bulk_create_with_history(parts, P, batch_size=BATCH, default_change_reason=REASON)
+    return history.bulk_create(P, parts, REASON, batch_size=BATCH)
 
 
 def _contributor_count(plan: Plan, rng: random.Random) -> int:
@@ -259,9 +255,7 @@ def make_contributions(plan: Plan, parts, users_by_agency, rng) -> list[Contribu
         )
         for p in chosen
     ]
-    return bulk_create_with_history(
-        rows, Contribution, batch_size=BATCH, default_change_reason=REASON
-    )
+    return history.bulk_create(Contribution, rows, REASON, batch_size=BATCH)
 
 
 # --- Scoring ------------------------------------------------------------------------
@@ -343,7 +337,7 @@ def make_scoring(plan: Plan, agencies, officer, rng, today) -> list:
 
 
 def _fill_scores(period, rng, *, final: bool) -> None:
-    from scoring.models import Assessment, Score, ScoringPeriod
+    from scoring.models import Assessment, Score
 
     scores = list(Score.objects.filter(assessment__period=period))
     for s in scores:
@@ -351,14 +345,14 @@ def _fill_scores(period, rng, *, final: bool) -> None:
         if final:
             s.appraised_score = s.final_score = s.self_score
     fields = ["self_score", "appraised_score", "final_score"]
-    bulk_update_with_history(scores, Score, fields, batch_size=BATCH, default_change_reason=REASON)
+    history.bulk_update(Score, scores, fields, REASON, batch_size=BATCH)
     if final:
         status, when = Assessment.Status.FINALISED, timezone.now()
         for a in Assessment.objects.filter(period=period):
             a.status, a.submitted_at, a.finalised_at = status, when, when
-            a._change_reason = REASON
-            a.save()
-        ScoringPeriod.objects.filter(pk=period.pk).update(published_at=when)
+            history.save(a, REASON)
+        period.published_at = when
+        history.save(period, REASON)
 
 
 # --- Reports ------------------------------------------------------------------------
@@ -413,9 +407,7 @@ def _fill_reports(rnd, focal_of, rng) -> None:
         r.submitted_by, r.is_late, r.version = focal_of[r.agency_id], late, 1
     fields = ["status", "sections", "indicators", "submitted_at", "first_submitted_at"]
     fields += ["accepted_at", "submitted_by", "is_late", "version"]
-    bulk_update_with_history(
-        reports, AgencyReport, fields, batch_size=BATCH, default_change_reason=REASON
-    )
+    history.bulk_update(AgencyReport, reports, fields, REASON, batch_size=BATCH)
 
 
 # --- All together -------------------------------------------------------------------

@@ -7,38 +7,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
+from agencies.widgets import DateInput, MultipleFileField, active_agencies
 from coordination import timeliness as tl
 from coordination.calendar import add_working_days
 from coordination.models import Category, Contribution, Nomination, Participation, Recurrence, Task
 
 FILTER_STATES = (tl.OVERDUE, tl.DUE_SOON, tl.ON_TIME, tl.SUBMITTED, tl.DONE_ON_TIME, tl.DONE_LATE)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, (list, tuple)):
-            return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
-        return [super().clean(data, initial)] if data else []
-
-
-def active_agencies():
-    return Agency.objects.active().order_by("sort_order")
 
 
 class ParticipantsMixin(forms.Form):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from coordination.forms import DateInput, MultipleFileField, active_agencies
+from agencies.widgets import DateInput, MultipleFileField, active_agencies
 from reports.models import ReportRound
 from reports.services import ConsolidatedEdit
 

@@ -14,11 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from agencies.models import Agency, User
 from agencies.people import members
 from agencies.roles import COUNCIL_MEMBER, NOIVU_OFFICER
+from agencies.widgets import DateInput
 from scoring.importing import parse_decimal
 from scoring.models import Assessment, CriteriaSet, Criterion, Score, ScoringPeriod, Target
 from scoring.services import ScoreEntry
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_WIDGET = DateInput()
 
 
 class CriteriaImportForm(forms.Form):
