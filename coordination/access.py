@@ -93,18 +93,21 @@ def sees_every_submission(user, task) -> bool:
 
 @register_visibility(Contribution)
 def _contributions(queryset, user):
-    return queryset.filter(contribution_rule(user)).filter(
-        participation__task__in=Task.objects.visible_to(user)
-    )
+    queryset = queryset.filter(contribution_rule(user))
+    if reads_everything(user):
+        return queryset
+    return queryset.filter(participation__task__in=Task.objects.visible_to(user))
 
 
 @register_visibility(Attachment)
 def _attachments(queryset, user):
     """The item's own files with the item; a contribution's files with the contribution."""
-    return queryset.filter(
-        Q(contribution__isnull=True, task__in=Task.objects.visible_to(user))
-        | Q(contribution__in=Contribution.objects.visible_to(user))
+    queryset = queryset.filter(
+        Q(contribution__isnull=True) | contribution_rule(user, prefix="contribution__")
     )
+    if reads_everything(user):
+        return queryset
+    return queryset.filter(task__in=Task.objects.visible_to(user))
 
 
 @register_visibility(Notification)

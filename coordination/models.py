@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -184,10 +182,6 @@ class Participation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency} – {self.get_role_display()}"
-
-    @property
-    def effective_due_date(self) -> dt.date:
-        return self.due_date or self.task.due_date
 
     @property
     def is_closed(self) -> bool:

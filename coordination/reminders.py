@@ -43,7 +43,9 @@ def _message(kind: str, task: Task, due: dt.date) -> str:
     return _(MESSAGES[kind]) % {"t": task.title, "d": due.strftime("%d/%m/%Y")}
 
 
-def _deliver(part: Participation, kind: str, due: dt.date, sent_by=None) -> ReminderLog:
+def _deliver(
+    part: Participation, kind: str, due: dt.date, sent_by=None, recorded_by=None
+) -> ReminderLog:
     """Record one reminder and queue its mail in the same transaction; the mail leaves
     after commit through the outbox (agencies/mail.py), which retries it if refused."""
     with transaction.atomic():
@@ -57,7 +59,7 @@ def _deliver(part: Participation, kind: str, due: dt.date, sent_by=None) -> Remi
             message=message,
             recipients=", ".join(u.email for u in users if u.email),
         )
-        history.save(log, _("Gửi nhắc việc: %(k)s") % {"k": K(kind).label}, sent_by)
+        history.save(log, _("Gửi nhắc việc: %(k)s") % {"k": K(kind).label}, sent_by or recorded_by)
         notify.send(
             users,
             part.task,
@@ -70,11 +72,9 @@ def _deliver(part: Participation, kind: str, due: dt.date, sent_by=None) -> Remi
 def pending_participations(today: dt.date | None = None):
     """Coordinating and chairing parts still open (on time, due soon or overdue by the
     ``timeliness`` annotation), with ``eff_due``."""
-    return (
-        tl.with_timeliness(P.objects.exclude(role=P.Role.TRACK), today)
-        .filter(timeliness__in=tl.OPEN_STATES)
-        .select_related("task", "agency")
-    )
+    return tl.in_states(
+        tl.with_timeliness(P.objects.exclude(role=P.Role.TRACK), today), tl.OPEN_STATES, today
+    ).select_related("task", "agency")
 
 
 def send_due_reminders(*, today: dt.date | None = None) -> dict[str, int]:
@@ -87,6 +87,7 @@ def send_due_reminders(*, today: dt.date | None = None) -> dict[str, int]:
         .exclude(kind=K.MANUAL)
         .values_list("participation_id", "kind", "due_date")
     )
+    system = history.system_actor()  # automatic reminders: looked up once per run
     counts = {"sent": 0, "skipped": 0}
     for part in candidates.iterator(chunk_size=500):
         kind = _kind_for(part, today)
@@ -94,7 +95,7 @@ def send_due_reminders(*, today: dt.date | None = None) -> dict[str, int]:
             counts["skipped"] += 1
             continue
         try:
-            _deliver(part, kind, part.eff_due)
+            _deliver(part, kind, part.eff_due, recorded_by=system)
             counts["sent"] += 1
         except IntegrityError:
             counts["skipped"] += 1  # sent by a concurrent run

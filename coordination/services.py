@@ -393,7 +393,9 @@ def participation_review(
     """The chair or tracker accepts or returns a coordinating body's submission."""
     task = _locked(participation.task)
     access.require(access.task_actions(actor, task)["review_contributions"])
-    part = Participation.objects.select_for_update().get(pk=participation.pk)
+    part = tl.with_timeliness(
+        Participation.objects.select_for_update(of=("self",)).filter(pk=participation.pk)
+    ).get()
     if part.role != P.Role.CONTRIBUTE:
         raise ValidationError(_("Chỉ xem xét phần việc của cơ quan phối hợp ở đây."))
     if part.status != P.Status.SUBMITTED:
@@ -401,7 +403,7 @@ def participation_review(
     if accept:
         part.status = P.Status.ACCEPTED
         part.accepted_at = timezone.now()
-        part.accepted_late = _late(part.effective_due_date, part.submitted_at)
+        part.accepted_late = _late(part.eff_due, part.submitted_at)
         history.save(part, _("Chấp nhận nội dung phối hợp"), actor)
     else:
         if not reason.strip():

@@ -320,7 +320,9 @@ def contribution_new(request: HttpRequest, pk: int) -> HttpResponse:
     actions = access.task_actions(request.user, task)
     access.require(actions["draft"])
     part = access.get_visible_or_404(
-        task.participations.exclude(role="track"), request.user, agency_id=request.user.agency_id
+        tl.with_timeliness(task.participations.exclude(role="track")),
+        request.user,
+        agency_id=request.user.agency_id,
     )
     draft = part.contributions.filter(submitted_at__isnull=True).first()
     form, formset = _contribution_forms(request, draft)

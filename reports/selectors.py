@@ -123,7 +123,7 @@ def coordination_status(
     )
     counts = {r.pop("agency_id"): r for r in rows}
     overdue = (
-        parts.filter(timeliness=timeliness.OVERDUE)
+        timeliness.in_states(parts, [timeliness.OVERDUE], today)
         .select_related("task", "agency")
         .order_by("agency__sort_order", "eff_due", "task_id")
     )
@@ -139,8 +139,8 @@ def agency_overdue_items(agency: Agency, today: dt.date | None = None) -> list[P
     (the reminder letter's list)."""
     today = today or timezone.localdate()
     return list(
-        _participations(today)
-        .filter(agency=agency, timeliness=timeliness.OVERDUE)
+        timeliness.in_states(_participations(today), [timeliness.OVERDUE], today)
+        .filter(agency=agency)
         .select_related("task__chair_agency", "agency")
         .order_by("eff_due", "task_id")
     )
@@ -150,8 +150,7 @@ def overdue_by_agency(today: dt.date | None = None) -> list[dict]:
     """Bodies with overdue participations today and how many (reminder letters list)."""
     today = today or timezone.localdate()
     return list(
-        _participations(today)
-        .filter(timeliness=timeliness.OVERDUE)
+        timeliness.in_states(_participations(today), [timeliness.OVERDUE], today)
         .values("agency__code", "agency__name", "agency__sort_order")
         .annotate(n=Count("pk"))
         .order_by("agency__sort_order", "agency__name")
