@@ -9,7 +9,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from agencies.access import own_body
@@ -130,20 +130,20 @@ def province_overview(
         parts = parts.filter(task__due_date__gte=date_from)
     if date_to:
         parts = parts.filter(task__due_date__lte=date_to)
-    rows = (
-        tl.with_timeliness(parts, today)
-        .values("agency_id")
-        .annotate(
-            chaired=Count("pk", filter=Q(role=P.Role.CHAIR)),
-            contributed=Count("pk", filter=Q(role=P.Role.CONTRIBUTE)),
-            **{name: Count("pk", filter=Q(timeliness=name)) for name in AgencyRow.COUNTED},
-        )
-    )
     agencies = {a.pk: a for a in Agency.objects.order_by("sort_order")}
+    rows: dict[int, AgencyRow] = {}
+    for (agency_id, role), states in tl.tally(
+        tl.with_timeliness(parts, today), "agency_id", "role"
+    ).items():
+        row = rows.setdefault(agency_id, AgencyRow(agency=agencies[agency_id]))
+        if role == P.Role.CHAIR:
+            row.chaired += states.total()
+        else:
+            row.contributed += states.total()
+        for name in AgencyRow.COUNTED:
+            setattr(row, name, getattr(row, name) + states[name])
     names = ("chaired", "contributed", *AgencyRow.COUNTED)
-    result = [
-        AgencyRow(agency=agencies[row["agency_id"]], **{n: row[n] for n in names}) for row in rows
-    ]
+    result = list(rows.values())
     result.sort(key=lambda r: (-r.overdue, r.agency.sort_order))
     totals = AgencyRow(agency=None)
     for r in result:
@@ -157,12 +157,13 @@ def province_overview(
 
 
 def _task_counts(today: dt.date) -> dict:
-    return tl.with_task_timeliness(Task.objects.all(), today).aggregate(
-        open=Count("pk", filter=Q(timeliness__in=(*tl.OPEN_STATES, tl.SUBMITTED))),
-        overdue=Count("pk", filter=Q(timeliness=tl.OVERDUE)),
-        done=Count("pk", filter=Q(timeliness__in=tl.DONE_STATES)),
-        draft=Count("pk", filter=Q(timeliness=tl.DRAFT)),
-    )
+    states = tl.tally(tl.with_task_timeliness(Task.objects.all(), today))[()]
+    return {
+        "open": sum(states[s] for s in (*tl.OPEN_STATES, tl.SUBMITTED)),
+        "overdue": states[tl.OVERDUE],
+        "done": sum(states[s] for s in tl.DONE_STATES),
+        "draft": states[tl.DRAFT],
+    }
 
 
 def task_participants(task: Task, today: dt.date | None = None) -> list[Participation]:

@@ -20,10 +20,12 @@ the chair's result awaits review, plus ``draft`` and ``cancelled``.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter, defaultdict
 
 from django.db.models import (
     Case,
     CharField,
+    Count,
     DateField,
     F,
     Q,
@@ -142,3 +144,15 @@ def in_states(queryset: QuerySet, states, today: dt.date | None = None) -> Query
         if states == {OVERDUE}:
             queryset = queryset.filter(eff_due__lt=today)
     return queryset.filter(timeliness__in=states)
+
+
+def tally(queryset: QuerySet, *fields: str) -> dict[tuple, Counter]:
+    """Counts by ``fields`` and state of an annotated queryset: {(values…): {state: n}}.
+
+    One GROUP BY, so the database evaluates the annotation once per row (counting each
+    state with its own filtered COUNT evaluated it once per state)."""
+    result: dict[tuple, Counter] = defaultdict(Counter)
+    rows = queryset.values(*fields, "timeliness").annotate(n=Count("pk")).order_by()
+    for row in rows:
+        result[tuple(row[f] for f in fields)][row["timeliness"]] += row["n"]
+    return result

@@ -104,6 +104,9 @@ class AgencyStatus:
     overdue_items: list = field(default_factory=list)
 
 
+STATUS_COUNTS = ("chaired", "contributed", "done_on_time", "done_late", "submitted", "overdue")
+
+
 def coordination_status(
     date_from: dt.date, date_to: dt.date, today: dt.date | None = None
 ) -> list[AgencyStatus]:
@@ -112,16 +115,12 @@ def coordination_status(
     overdue items (3 queries)."""
     today = today or timezone.localdate()
     parts = _participations(today).filter(eff_due__gte=date_from, eff_due__lte=date_to)
-    P = Participation.Role
-    rows = parts.values("agency_id").annotate(
-        chaired=Count("pk", filter=Q(role=P.CHAIR)),
-        contributed=Count("pk", filter=Q(role=P.CONTRIBUTE)),
-        done_on_time=Count("pk", filter=Q(timeliness=timeliness.DONE_ON_TIME)),
-        done_late=Count("pk", filter=Q(timeliness=timeliness.DONE_LATE)),
-        submitted=Count("pk", filter=Q(timeliness=timeliness.SUBMITTED)),
-        overdue=Count("pk", filter=Q(timeliness=timeliness.OVERDUE)),
-    )
-    counts = {r.pop("agency_id"): r for r in rows}
+    counts: dict[int, dict] = {}
+    for (agency_id, role), states in timeliness.tally(parts, "agency_id", "role").items():
+        row = counts.setdefault(agency_id, dict.fromkeys(STATUS_COUNTS, 0))
+        row["chaired" if role == Participation.Role.CHAIR else "contributed"] += states.total()
+        for name in STATUS_COUNTS[2:]:
+            row[name] += states[name]
     overdue = (
         timeliness.in_states(parts, [timeliness.OVERDUE], today)
         .select_related("task", "agency")
