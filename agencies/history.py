@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -95,6 +96,8 @@ def display(record, field_name: str, value) -> str:
         return str(value)
     if isinstance(value, bool):
         return str(_("Có") if value else _("Không"))
+    if hasattr(value, "hour") and timezone.is_aware(value):
+        return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
     if hasattr(value, "strftime"):
         return value.strftime("%d/%m/%Y %H:%M" if hasattr(value, "hour") else "%d/%m/%Y")
     text = str(value)
