@@ -17,17 +17,17 @@ from agencies import mail
 from agencies.models import User
 from agencies.people import members
 from agencies.roles import FOCAL_OFFICER
+from coordination.models import Notification
 
 
 def focal_officers(agency_ids) -> list[User]:
     return list(members(FOCAL_OFFICER).filter(agency_id__in=list(agency_ids)))
 
 
-def send(users, task, subject: str, message: str, *, fail_silently: bool = True) -> list[str]:
+def send(users, task, subject: str, message: str) -> list[str]:
     """Notify users in the portal and by e-mail once the current transaction commits;
     returns the addresses queued. Delivery failures are recorded in the outbox and
-    retried by ``send_pending_mail``; they never raise, whatever ``fail_silently`` says
-    (kept for callers)."""
+    retried by ``send_pending_mail``; they never raise."""
     users = list(users)
     user_ids = [u.pk for u in users]
     task_id = task.pk if task else None
@@ -43,8 +43,6 @@ def send(users, task, subject: str, message: str, *, fail_silently: bool = True)
 
 
 def _create_notifications(user_ids: list[int], task_id: int | None, message: str) -> None:
-    from coordination.models import Notification
-
     Notification.objects.bulk_create(
         Notification(user_id=pk, task_id=task_id, message=message) for pk in user_ids
     )

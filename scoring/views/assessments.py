@@ -91,8 +91,8 @@ def _post_sheet(request, pk, *, flag, service, success, template, back) -> HttpR
     assessment = _assessment(request, pk)
     actions = _actions(request, assessment)
     access.require(actions[flag])
-    self_sheet = template.endswith("assessment_detail.html")
-    entries, errors = parse_entries(request.POST, _leaf_ids(assessment), with_na=self_sheet)
+    # Only the self-assessment sheet has the "not applicable" boxes.
+    entries, errors = parse_entries(request.POST, _leaf_ids(assessment), with_na=template == DETAIL)
     if not errors:
         try:
             result = service(actor=request.user, assessment=assessment, entries=entries)
