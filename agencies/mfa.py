@@ -12,17 +12,41 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
-from agencies.models import SecurityEvent, User
-from agencies.security import security_event_record
+from agencies.models import SecurityEvent, User, UserSession
+from agencies.security import security_event_record, user_sessions_end
 
 PENDING_NAME = "pending"
 DEVICE_NAME = "authenticator"
 RECOVERY_NAME = "recovery"
 PENDING_SESSION_KEY = "mfa_pending_key"
+# Whether the signed-in user had a confirmed device when this session began (or when it was
+# first asked): read by the second-factor gate on every request without a query.
+DEVICE_SESSION_KEY = "_mfa_device"
 
 
 def mfa_enabled(user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def mfa_session_mark(request: HttpRequest, user: User) -> None:
+    """Remember in the session whether its user has a second factor (called at sign-in)."""
+    request.session[DEVICE_SESSION_KEY] = mfa_enabled(user)
+
+
+def mfa_session_needs_code(request: HttpRequest) -> bool:
+    """True when this session's user has a second factor and the session has not passed it.
+
+    Every session is marked at sign-in; a session older than the mark is marked on its
+    first request. Turning two-factor on ends the user's other sessions, so no session
+    marked "no device" outlives the device's creation."""
+    user = request.user
+    if user.is_verified():
+        return False
+    has_device = request.session.get(DEVICE_SESSION_KEY)
+    if has_device is None:
+        has_device = mfa_enabled(user)
+        request.session[DEVICE_SESSION_KEY] = has_device
+    return has_device
 
 
 def mfa_pending_key(request: HttpRequest) -> str:
@@ -72,6 +96,10 @@ def mfa_confirm(*, request: HttpRequest, user: User, token: str) -> list[str] | 
     device.save()
     codes = mfa_recovery_codes_renew(user=user)
     otp_login(request, device)
+    request.session[DEVICE_SESSION_KEY] = True
+    # A session opened with the password alone before this moment must not stay open.
+    others = UserSession.objects.filter(user=user).exclude(session_key=request.session.session_key)
+    user_sessions_end(user=user, session_keys=list(others.values_list("session_key", flat=True)))
     security_event_record(kind=SecurityEvent.Kind.MFA_ENABLED, request=request, user=user)
     return codes
 
@@ -108,6 +136,8 @@ def mfa_disable(*, request: HttpRequest | None, user: User, actor: User) -> None
     """Remove the user's second factor (by the user, or by an administrator for a lost phone)."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    if request is not None and request.user == user:
+        request.session[DEVICE_SESSION_KEY] = False
     security_event_record(
         kind=SecurityEvent.Kind.MFA_DISABLED,
         request=request,

@@ -54,10 +54,15 @@ class SessionTimeoutMiddleware:
 
 
 class MFARequiredMiddleware:
-    """When MFA_REQUIRED is on, users whose role needs a second factor reach nothing but the
-    two-factor pages (and sign-out) until this session is verified with it."""
+    """The second-factor gate, in front of every view (the Django admin included).
 
-    EXEMPT = frozenset({"mfa_setup", "mfa_verify", "logout", "login"})
+    A user who has a confirmed device reaches nothing but the verify page and sign-out
+    until this session has passed the second factor — whatever MFA_REQUIRED says, so a
+    stolen password alone opens nothing (and cannot turn two-factor off, add a device or
+    change the password). When MFA_REQUIRED is on, users whose role needs a second factor
+    and have none yet are sent to set one up."""
+
+    ALWAYS_OPEN = frozenset({"mfa_verify", "logout", "login"})
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -66,20 +71,20 @@ class MFARequiredMiddleware:
         return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
-        if not settings.MFA_REQUIRED:
-            return None
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or user.is_verified():
             return None
         match = request.resolver_match
-        if match is not None and match.url_name in self.EXEMPT and not match.namespace:
+        name = match.url_name if match is not None and not match.namespace else None
+        if name in self.ALWAYS_OPEN:
             return None
-        if not user_requires_mfa(user):
-            return None
-        from agencies.mfa import mfa_enabled
+        from agencies.mfa import mfa_session_needs_code
 
-        target = "mfa_verify" if mfa_enabled(user) else "mfa_setup"
-        return redirect(f"{_url(target)}?next={_quote(request.get_full_path())}")
+        if mfa_session_needs_code(request):
+            return redirect(f"{_url('mfa_verify')}?next={_quote(request.get_full_path())}")
+        if name == "mfa_setup" or not settings.MFA_REQUIRED or not user_requires_mfa(user):
+            return None
+        return redirect(f"{_url('mfa_setup')}?next={_quote(request.get_full_path())}")
 
 
 def _url(name: str) -> str:

@@ -6,11 +6,13 @@ from agencies.models import SecurityEvent
 
 
 def on_logged_in(sender, request, user, **kwargs) -> None:
+    from agencies.mfa import mfa_session_mark
     from agencies.security import security_event_record, user_session_start
 
     if request is None or not hasattr(request, "session"):
         return
     user_session_start(request=request, user=user)
+    mfa_session_mark(request, user)
     security_event_record(kind=SecurityEvent.Kind.LOGIN, request=request, user=user)
 
 

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_credentials, get_lockout_response
 from django.conf import settings
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.signals import user_login_failed
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -20,6 +24,34 @@ class PortalLoginView(auth_views.LoginView):
         context["demo_mode"] = settings.DEMO_MODE
         context["mfa_required"] = settings.MFA_REQUIRED
         return context
+
+
+class PortalPasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change under sign-in's lockout policy: a wrong old password counts
+    as a failed sign-in for this user from this address (django-axes); at the limit the
+    session ends and the lockout page answers, as it would at the sign-in form."""
+
+    def post(self, request, *args, **kwargs):
+        if AxesProxyHandler.is_locked(request, self._credentials()):
+            return self._locked_out()
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        if form.has_error("old_password", "password_incorrect"):
+            user_login_failed.send(
+                sender=type(self), credentials=self._credentials(), request=self.request
+            )
+            if AxesProxyHandler.is_locked(self.request, self._credentials()):
+                return self._locked_out()
+        return super().form_invalid(form)
+
+    def _credentials(self) -> dict:
+        return get_credentials(self.request.user.get_username())
+
+    def _locked_out(self) -> HttpResponse:
+        credentials = self._credentials()
+        logout(self.request)
+        return get_lockout_response(self.request, None, credentials)
 
 
 @require_GET

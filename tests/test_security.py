@@ -319,6 +319,125 @@ def test_required_second_factor_cannot_be_switched_off_by_the_user(mfa_on, noivu
     assert TOTPDevice.objects.filter(user=noivu).exists()
 
 
+@pytest.fixture
+def focal_with_device(chair_focal, settings):
+    """A focal officer (second factor optional) who turned it on; enforcement off."""
+    settings.MFA_REQUIRED = False
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    return chair_focal, TOTPDevice.objects.create(
+        user=chair_focal, name="authenticator", confirmed=True
+    )
+
+
+@pytest.mark.django_db
+def test_a_user_who_turned_on_the_second_factor_is_asked_for_it(focal_with_device):
+    user, device = focal_with_device
+    client = Client()
+    assert sign_in(client, user.username).status_code == 302
+    task = make_task(chair=user.agency.code)
+    for name, args in [("home", []), ("task_list", []), ("task_detail", [task.pk])]:
+        response = client.get(reverse(name, args=args))
+        assert response.status_code == 302, name
+        assert response.url.startswith(reverse("mfa_verify"))
+    # The admin and the export are behind the same gate.
+    assert client.get(reverse("task_export")).url.startswith(reverse("mfa_verify"))
+    assert client.get(reverse("mfa_verify")).status_code == 200
+    client.post(reverse("mfa_verify"), {"token": current_code(device)})
+    assert client.get(reverse("task_list")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_unverified_session_cannot_remove_add_or_change_credentials(focal_with_device):
+    user, _device = focal_with_device
+    client = Client()
+    sign_in(client, user.username)
+    old_hash = user.password
+    assert client.post(reverse("mfa_disable")).url.startswith(reverse("mfa_verify"))
+    assert client.get(reverse("mfa_setup")).url.startswith(reverse("mfa_verify"))
+    assert client.post(reverse("mfa_setup"), {"token": "123456"}).url.startswith(
+        reverse("mfa_verify")
+    )
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Mot-mat-khau-moi-2026",
+            "new_password2": "Mot-mat-khau-moi-2026",
+        },
+    )
+    assert response.url.startswith(reverse("mfa_verify"))
+    user.refresh_from_db()
+    assert user.password == old_hash
+    assert TOTPDevice.objects.filter(user=user, confirmed=True).count() == 1
+    assert not SecurityEvent.objects.filter(kind="mfa_disabled").exists()
+
+
+@pytest.mark.django_db
+def test_turning_the_second_factor_on_ends_sessions_opened_with_the_password_alone(
+    chair_focal, settings
+):
+    settings.MFA_REQUIRED = False
+    earlier = Client()
+    sign_in(earlier, chair_focal.username, ip="10.0.0.9")
+    assert earlier.get(reverse("task_list")).status_code == 200
+    client = Client()
+    sign_in(client, chair_focal.username)
+    client.get(reverse("mfa_setup"))
+    device = TOTPDevice(key=client.session["mfa_pending_key"])
+    client.post(reverse("mfa_setup"), {"token": current_code(device)})
+    assert client.get(reverse("task_list")).status_code == 200
+    assert earlier.get(reverse("task_list")).url.startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_a_session_whose_device_an_administrator_removed_is_not_stuck(focal_with_device):
+    user, _device = focal_with_device
+    client = Client()
+    sign_in(client, user.username)
+    assert client.get(reverse("task_list")).url.startswith(reverse("mfa_verify"))
+    TOTPDevice.objects.filter(user=user).delete()
+    response = client.get(reverse("mfa_verify") + "?next=/tasks/")
+    assert response.status_code == 302 and response.url == "/tasks/"
+    assert client.get(reverse("task_list")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_wrong_old_passwords_lock_the_password_change_like_sign_in(chair_focal):
+    client = Client()
+    sign_in(client, chair_focal.username)
+    wrong = {
+        "old_password": "doan-mo-mat-khau",
+        "new_password1": "Mot-mat-khau-moi-2026",
+        "new_password2": "Mot-mat-khau-moi-2026",
+    }
+    for _ in range(9):
+        response = client.post(reverse("password_change"), wrong, REMOTE_ADDR="10.0.0.1")
+        assert response.status_code == 200
+    response = client.post(reverse("password_change"), wrong, REMOTE_ADDR="10.0.0.1")
+    assert response.status_code == 429
+    assert "Tạm khóa đăng nhập" in response.content.decode()
+    assert "_auth_user_id" not in client.session  # the session is over
+    chair_focal.refresh_from_db()
+    assert chair_focal.check_password(PASSWORD)
+    # Locked like a sign-in: from this address only.
+    assert sign_in(Client(), chair_focal.username).status_code == 429
+    assert sign_in(Client(), chair_focal.username, ip="10.0.0.2").status_code == 302
+    assert SecurityEvent.objects.filter(kind="lockout").exists()
+
+
+@pytest.mark.django_db
+def test_a_right_old_password_after_a_few_wrong_ones_changes_it(chair_focal):
+    client = Client()
+    sign_in(client, chair_focal.username)
+    data = {"new_password1": "Mot-mat-khau-moi-2026", "new_password2": "Mot-mat-khau-moi-2026"}
+    for _ in range(3):
+        client.post(reverse("password_change"), {**data, "old_password": "sai"})
+    response = client.post(reverse("password_change"), {**data, "old_password": PASSWORD})
+    assert response.status_code == 302
+    chair_focal.refresh_from_db()
+    assert chair_focal.check_password("Mot-mat-khau-moi-2026")
+
+
 @pytest.mark.django_db
 def test_login_page_says_when_the_second_factor_is_off(client, settings):
     settings.MFA_REQUIRED = False
