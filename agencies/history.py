@@ -86,6 +86,17 @@ class Entry:
     changes: list[tuple[str, str, str]]
 
 
+def last_change(obj: models.Model) -> str:
+    """Who changed ``obj`` last and when, as “Nguyễn Văn A, 10:32 02/12/2026”: told to the
+    person whose request lost a race, so they know what happened instead of a refusal."""
+    record = obj.history.select_related("history_user").order_by("-history_date").first()
+    if record is None:
+        return ""
+    user = record.history_user
+    who = str(user) if user else str(_("Hệ thống"))
+    return f"{who}, {timezone.localtime(record.history_date):%H:%M %d/%m/%Y}"
+
+
 def display(record, field_name: str, value) -> str:
     field = record.instance_type._meta.get_field(field_name)
     if value in (None, ""):

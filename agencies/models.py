@@ -249,3 +249,21 @@ class OutgoingMail(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class FormReceipt(models.Model):
+    """A create form's one-time token, written in the same transaction as what the form
+    created: the same form sent again (a double-click, Back and resubmit, two tabs) finds
+    it and is shown the first result instead of creating a second one (``agencies.once``)."""
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey("agencies.User", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    result_url = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("biên nhận biểu mẫu")
+        verbose_name_plural = _("biên nhận biểu mẫu")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.result_url or self.token[:8]}"

@@ -234,6 +234,11 @@ def _transition(task: Task, allowed_from: set[str], to: str) -> None:
 @transaction.atomic
 def task_assign(*, actor, task: Task) -> Task:
     task = _locked(task)
+    if task.status != S.DRAFT and access.may_create_tasks(actor):
+        raise ValidationError(  # another officer assigned it first
+            _("Nhiệm vụ này đã được giao (%(by)s); không có gì thay đổi.")
+            % {"by": history.last_change(task)}
+        )
     access.require(access.task_actions(actor, task)["assign"])
     _transition(task, {S.DRAFT}, S.ASSIGNED)
     history.save(task, _("Giao nhiệm vụ"), actor)
@@ -398,6 +403,15 @@ def participation_review(
     ).get()
     if part.role != P.Role.CONTRIBUTE:
         raise ValidationError(_("Chỉ xem xét phần việc của cơ quan phối hợp ở đây."))
+    if part.status in {P.Status.ACCEPTED, P.Status.RETURNED, P.Status.EXEMPT}:
+        raise ValidationError(  # someone reviewed it while this page was open
+            _("Phần việc của %(agency)s vừa được xử lý (%(state)s, %(by)s); không có gì thay đổi.")
+            % {
+                "agency": part.agency.name,
+                "state": part.get_status_display().lower(),
+                "by": history.last_change(part),
+            }
+        )
     if part.status != P.Status.SUBMITTED:
         raise ValidationError(_("Cơ quan chưa gửi nội dung nên chưa thể xem xét."))
     if accept:

@@ -8,11 +8,13 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from agencies.files import download
+from agencies.once import AlreadySubmitted, already, once
 from coordination import access, exports, reminders, selectors, services
 from coordination import timeliness as tl
 from coordination.forms import (
@@ -106,26 +108,11 @@ def task_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         contributors = list(data["contributors"])
         try:
-            task = services.task_create(
-                actor=request.user,
-                title=data["title"],
-                category=data["category"],
-                legal_basis=data["legal_basis"],
-                description=data["description"],
-                due_date=data["due_date"],
-                parent=data["parent"],
-                recurrence=data["recurrence"] or "",
-                silence_means_agreement=data["silence_means_agreement"],
-                files=data["files"],
-                spec=services.ParticipantSpec(
-                    chair=data["chair"],
-                    tracker=data["tracker"],
-                    contributors=contributors,
-                    contributor_due_dates={
-                        a.pk: data["contributor_due_date"] for a in contributors
-                    },
-                ),
-            )
+            with once(request) as receipt:
+                task = _create_task(request, data, contributors)
+                receipt.result_url = reverse("task_detail", args=[task.pk])
+        except AlreadySubmitted as done:
+            return already(request, done, reverse("task_list"))
         except ValidationError as exc:
             _errors(request, exc)
         else:
@@ -139,6 +126,27 @@ def task_create(request: HttpRequest) -> HttpResponse:
             )
             return redirect("task_detail", pk=task.pk)
     return render(request, "coordination/task_form.html", {"form": form, "creating": True})
+
+
+def _create_task(request: HttpRequest, data: dict, contributors: list) -> Task:
+    return services.task_create(
+        actor=request.user,
+        title=data["title"],
+        category=data["category"],
+        legal_basis=data["legal_basis"],
+        description=data["description"],
+        due_date=data["due_date"],
+        parent=data["parent"],
+        recurrence=data["recurrence"] or "",
+        silence_means_agreement=data["silence_means_agreement"],
+        files=data["files"],
+        spec=services.ParticipantSpec(
+            chair=data["chair"],
+            tracker=data["tracker"],
+            contributors=contributors,
+            contributor_due_dates={a.pk: data["contributor_due_date"] for a in contributors},
+        ),
+    )
 
 
 @require_GET

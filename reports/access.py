@@ -74,7 +74,9 @@ def reports_actions(user, report) -> dict[str, bool]:
     own = user.is_authenticated and user.agency_id == report.agency_id
     officer = is_noivu_officer(user)
     round_open = report.round.status == "open"
+    writer = own and is_focal_officer(user) and round_open
     return {
-        "edit": own and is_focal_officer(user) and round_open and report.is_editable,
+        "write": writer,  # the body's focal officer while the round is open, in any state
+        "edit": writer and report.is_editable,
         "review": officer and round_open and report.status == "submitted",
     }

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from agencies import history
 from agencies.files import validate_upload
 from agencies.models import Agency
+from agencies.once import duplicate_refused
 from reports import access
 from reports.models import (
     AgencyReport,
@@ -125,7 +126,8 @@ def round_create(
         created_by=actor,
     )
     rnd.full_clean()
-    history.save(rnd, _("Mở kỳ báo cáo"), actor)
+    with duplicate_refused(_("Kỳ báo cáo này của năm %(year)s đã có.") % {"year": year}):
+        history.save(rnd, _("Mở kỳ báo cáo"), actor)
     rnd.required_agencies.set(agencies)
     for agency in agencies:
         history.save(AgencyReport(round=rnd, agency=agency), _("Tạo báo cáo của cơ quan"), actor)
@@ -230,7 +232,15 @@ def report_save(
     """Save a draft or submit. A submission is kept as a version; the first one decides
     whether the body reported late."""
     report = AgencyReport.objects.select_for_update().select_related("round").get(pk=report.pk)
-    access.require(access.reports_actions(actor, report)["edit"])
+    access.require(access.reports_actions(actor, report)["write"])
+    if not report.is_editable:  # sent by a colleague (or a second click) meanwhile
+        raise ValidationError(
+            _(
+                "Báo cáo đã được gửi (%(by)s) nên không sửa được nữa cho đến khi bị trả lại. "
+                "Nội dung bạn vừa nhập chưa được lưu; hãy sao lại nếu cần."
+            )
+            % {"by": history.last_change(report)}
+        )
     values = validate_indicators(report.round, indicators, complete=submit)
     texts = _clean_sections(report.round, sections, complete=submit)
     for upload in files:

@@ -11,12 +11,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agencies.files import download
 from agencies.models import Agency
+from agencies.once import AlreadySubmitted, already, once
 from coordination.models import Task
 from reports import access, pdf, selectors, services
 from reports.forms import AgencyReportForm, ConsolidatedForm, ReasonForm, RoundForm, YearForm
@@ -107,17 +109,21 @@ def round_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            rnd = services.round_create(
-                actor=request.user,
-                kind=data["kind"],
-                year=data["year"],
-                period=data["period"],
-                title=data["title"],
-                period_start=data["period_start"],
-                period_end=data["period_end"],
-                deadline=data["deadline"],
-                agencies=list(data["agencies"]),
-            )
+            with once(request) as receipt:
+                rnd = services.round_create(
+                    actor=request.user,
+                    kind=data["kind"],
+                    year=data["year"],
+                    period=data["period"],
+                    title=data["title"],
+                    period_start=data["period_start"],
+                    period_end=data["period_end"],
+                    deadline=data["deadline"],
+                    agencies=list(data["agencies"]),
+                )
+                receipt.result_url = reverse("round_detail", args=[rnd.pk])
+        except AlreadySubmitted as done:
+            return already(request, done, reverse("reports_home"))
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -133,7 +139,18 @@ def rounds_create_year(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Năm không hợp lệ."))
         return redirect("reports_home")
-    created = services.rounds_create_for_year(actor=request.user, year=form.cleaned_data["year"])
+    try:
+        with once(request) as receipt:
+            created = services.rounds_create_for_year(
+                actor=request.user, year=form.cleaned_data["year"]
+            )
+            receipt.result_url = reverse("reports_home")
+    except AlreadySubmitted as done:
+        return already(request, done, reverse("reports_home"))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("reports_home")
     messages.success(request, _("Đã mở %(n)s kỳ báo cáo định kỳ.") % {"n": len(created)})
     return redirect("reports_home")
 
@@ -179,7 +196,11 @@ def agency_report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def agency_report_edit(request: HttpRequest, pk: int) -> HttpResponse:
     report = _report(request, pk)
-    access.require(access.reports_actions(request.user, report)["edit"])
+    actions = access.reports_actions(request.user, report)
+    access.require(actions["write"])
+    if request.method == "GET" and not actions["edit"]:
+        messages.info(request, _("Báo cáo đã được gửi; chỉ sửa được khi bị trả lại."))
+        return redirect("agency_report_detail", pk=report.pk)
     initial = {f"sec_{k}": v for k, v in report.sections.items()}
     initial |= {f"ind_{k}": v for k, v in report.indicators.items()}
     form = AgencyReportForm(report.round, request.POST or None, request.FILES or None)

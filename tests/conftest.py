@@ -123,6 +123,26 @@ def login(user) -> Client:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
-    """Browser tests last: each restores the migrated data at its start and empties the
-    database at its end, so transactional tests that expect the migrated bodies run first."""
-    items.sort(key=lambda item: "/e2e/" in str(item.path).replace("\\", "/"))
+    """Transactional tests last (the browser tests and the races between threads): each
+    restores the migrated data at its start and empties the database at its end, so the
+    tests in a transaction, which expect the migrated bodies, run first."""
+
+    def transactional(item) -> bool:
+        marker = item.get_closest_marker("django_db")
+        return bool(marker and marker.kwargs.get("transaction"))
+
+    items.sort(
+        key=lambda item: (
+            "/e2e/" in str(item.path).replace("\\", "/"),
+            transactional(item),
+        )
+    )
+
+
+def form_token(response) -> str:
+    """The one-time token of the create form on a page (``agencies.once``)."""
+    import re
+
+    match = re.search(r'name="once" value="([^"]+)"', response.content.decode())
+    assert match, "the page has no one-time form token"
+    return match.group(1)

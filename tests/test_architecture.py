@@ -30,6 +30,7 @@ INTERNAL_MODELS = {
     "agencies.SecurityEvent": "the user's own events, read by user id",
     "agencies.UserSession": "the user's own sessions, read by user id",
     "agencies.OutgoingMail": "the outbox, for administrators in the admin site",
+    "agencies.FormReceipt": "one-time form tokens, read by token and user in agencies.once",
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from agencies.once import new_token
 from reports.models import AgencyReport, ConsolidatedReport, GeneratedDocument
 from tests.conftest import login
 from tests.reports_factories import GOOD_VALUES, focal, make_round, report_of, submit
@@ -74,6 +75,11 @@ def test_officer_consolidates_issues_and_redownloads_the_same_bytes(noivu, leade
 
 def test_officer_opens_the_year_schedule_from_the_reports_page(noivu):
     client = login(noivu)
-    assert client.post(reverse("rounds_create_year"), {"year": "2025"}).status_code == 302
+    assert (
+        client.post(
+            reverse("rounds_create_year"), {"year": "2025", "once": new_token()}
+        ).status_code
+        == 302
+    )
     page = client.get(reverse("reports_home")).content.decode()
     assert "quý I năm 2025" in page and "6 tháng đầu năm 2025" in page

@@ -11,6 +11,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from agencies.once import new_token
+
 from reports import services
 from reports.models import AgencyReport, ConsolidatedReport, ReportRound
 from reports.urls import urlpatterns
@@ -50,7 +52,13 @@ MATRIX = [
     ("reports_home", None, "get", None, expect(200)),
     ("round_create", None, "get", None, expect(403, noivu=200)),
     ("round_create", None, "post", "round_form", expect(403, noivu=302)),
-    ("rounds_create_year", None, "post", {"year": "2025"}, expect(403, noivu=302)),
+    (
+        "rounds_create_year",
+        None,
+        "post",
+        {"year": "2025", "once": new_token()},
+        expect(403, noivu=302),
+    ),
     ("round_detail", "round", "get", None, PROVINCE_PAGE),
     ("consolidated_edit", "round", "get", None, OFFICER_ON_ROUND),
     ("consolidated_edit", "round", "post", "consolidated_form", OFFICER_ON_ROUND | {"noivu": 302}),
@@ -120,7 +128,7 @@ def world(db, noivu, chair_focal, contrib_focal):
         "attachment": {"pk": stp.attachments.get().pk},
         "code": {"code": "STP"},
         "task": {"pk": task.pk},
-        "round_form": ROUND_FORM | {"agencies": [agency("STP").pk]},
+        "round_form": ROUND_FORM | {"agencies": [agency("STP").pk], "once": new_token()},
         "consolidated_form": {
             "action": "save",
             "signer_title": "KT. GIÁM ĐỐC",

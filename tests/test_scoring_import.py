@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 
 from scoring import importing, services
 from scoring.models import CriteriaSet, Criterion
-from tests.conftest import login
+from tests.conftest import form_token, login
 
 D = Decimal
 DATA = Path(__file__).resolve().parent.parent / "scoring" / "data"
@@ -130,7 +130,13 @@ def test_xlsx_import_through_the_page_with_preview_then_save(noivu):
     assert payload
     saved = client.post(
         "/scoring/criteria/import/",
-        {**form, "payload": payload, "payload_name": "mau.xlsx", "action": "save"},
+        {
+            **form,
+            "payload": payload,
+            "payload_name": "mau.xlsx",
+            "action": "save",
+            "once": form_token(preview),
+        },
     )
     assert saved.status_code == 302
     assert CriteriaSet.objects.get().criteria.count() == 4

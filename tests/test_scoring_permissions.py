@@ -15,6 +15,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from agencies.once import new_token
 from scoring import services
 from scoring import urls as scoring_urls
 from scoring.models import (
@@ -156,6 +157,7 @@ def _period_form(world):
         "district_set": world.period.district_set_id,
         "agencies": [world.stp.agency_id],
         "bands": '[{"label": "A", "min": 90}]',
+        "once": new_token(),
     }
     for key, value in world.period.__dict__.items():
         if key.endswith(("_from", "_to")):
@@ -197,10 +199,18 @@ CASES = [
             "total_points": "100",
             "file": SimpleUploadedFile("t.csv", CSV),
             "action": "save",
+            "once": new_token(),
         },
     ),
     ("criteria_set_template", "get", "draft", MANAGER, None, None),
-    ("criteria_set_copy", "post", "draft", MANAGER, "set", lambda w: {"year": "2025"}),
+    (
+        "criteria_set_copy",
+        "post",
+        "draft",
+        MANAGER,
+        "set",
+        lambda w: {"year": "2025", "once": new_token()},
+    ),
     ("criteria_set_publish", "post", "draft", MANAGER, "draft_set", None),
     ("period_create", "get", "draft", MANAGER, None, None),
     ("period_create", "post", "draft", MANAGER, None, _period_form),

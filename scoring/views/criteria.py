@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agencies.models import Agency
+from agencies.once import AlreadySubmitted, already, once
 from scoring import access, importing, selectors, services
 from scoring.forms import CopyForm, CriteriaImportForm
 from scoring.models import CriteriaSet
@@ -73,6 +76,34 @@ def _upload_from_payload(request: HttpRequest, form: CriteriaImportForm):
     return SimpleUploadedFile(name, content)
 
 
+class _NotSaved(Exception):
+    """The import found errors: its one-time token is not spent."""
+
+    def __init__(self, result):
+        super().__init__()
+        self.result = result
+
+
+def _save_once(request: HttpRequest, form, run):
+    """Save an import once per form token: ``(result, created)``, or the answer to a form
+    sent twice. A file with errors, or a page without its token, saves nothing and shows
+    the preview (with why) so the officer can save again."""
+    try:
+        with once(request) as receipt:
+            result, created = run(commit=True)
+            if created is None:  # the file has errors: nothing saved, token kept
+                raise _NotSaved(result)
+            receipt.result_url = reverse("criteria_set_detail", args=[created.pk])
+            return result, created
+    except _NotSaved as refused:
+        return refused.result, None
+    except AlreadySubmitted as done:
+        return already(request, done, reverse("criteria_set_list"))
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return run(commit=False)
+
+
 @require_http_methods(["GET", "POST"])
 def criteria_set_import(request: HttpRequest) -> HttpResponse:
     access.require(access.manages_scoring(request.user))
@@ -87,17 +118,24 @@ def criteria_set_import(request: HttpRequest) -> HttpResponse:
         upload.seek(0)
         commit = request.POST.get("action") == "save"
         data = form.cleaned_data
-        result, created = services.criteria_set_import(
+        run = partial(
+            services.criteria_set_import,
             actor=request.user,
             file=upload,
             year=data["year"],
             target=data["target"],
-            commit=commit,
             title=data["title"],
             total_points=data["total_points"],
             is_illustrative=data["is_illustrative"],
             source_note=data["source_note"],
         )
+        if commit:
+            outcome = _save_once(request, form, run)
+            if isinstance(outcome, HttpResponse):
+                return outcome
+            result, created = outcome
+        else:
+            result, created = run(commit=False)
         if created is not None:
             messages.success(request, _("Đã nhập bộ tiêu chí (dự thảo)."))
             return redirect("criteria_set_detail", pk=created.pk)
@@ -125,9 +163,17 @@ def criteria_set_copy(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Năm không hợp lệ."))
         return redirect("criteria_set_detail", pk=pk)
-    copy = services.criteria_set_copy(
-        actor=request.user, source=source, year=form.cleaned_data["year"]
-    )
+    try:
+        with once(request) as receipt:
+            copy = services.criteria_set_copy(
+                actor=request.user, source=source, year=form.cleaned_data["year"]
+            )
+            receipt.result_url = reverse("criteria_set_detail", args=[copy.pk])
+    except AlreadySubmitted as done:
+        return already(request, done, reverse("criteria_set_detail", args=[pk]))
+    except ValidationError as exc:
+        _flash_errors(request, exc)
+        return redirect("criteria_set_detail", pk=pk)
     messages.success(request, _("Đã sao chép thành bộ tiêu chí mới (dự thảo)."))
     return redirect("criteria_set_detail", pk=copy.pk)
 

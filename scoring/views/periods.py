@@ -8,9 +8,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from agencies.once import AlreadySubmitted, already, once
 from scoring import access, exports, selectors, services
 from scoring.forms import AssignmentForm, PeriodEditForm, PeriodForm
 from scoring.models import Criterion, ScoringPeriod
@@ -24,19 +26,11 @@ def period_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            period = services.period_create(
-                actor=request.user,
-                year=data["year"],
-                title=data["title"],
-                windows=form.windows(),
-                agencies=list(data["agencies"]),
-                department_set=data["department_set"],
-                district_set=data["district_set"],
-                province_set=data["province_set"],
-                publication_date=data["publication_date"],
-                bands=data["bands"],
-                council_chair=data["council_chair"],
-            )
+            with once(request) as receipt:
+                period = _create_period(request, form, data)
+                receipt.result_url = reverse("period_detail", args=[period.pk])
+        except AlreadySubmitted as done:
+            return already(request, done, reverse("scoring_home"))
         except ValidationError as exc:
             for message in _errors(exc):
                 form.add_error(None, message)
@@ -44,6 +38,22 @@ def period_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Đã mở đợt chấm điểm."))
             return redirect("period_detail", pk=period.pk)
     return render(request, "scoring/period_form.html", {"form": form})
+
+
+def _create_period(request: HttpRequest, form: PeriodForm, data: dict) -> ScoringPeriod:
+    return services.period_create(
+        actor=request.user,
+        year=data["year"],
+        title=data["title"],
+        windows=form.windows(),
+        agencies=list(data["agencies"]),
+        department_set=data["department_set"],
+        district_set=data["district_set"],
+        province_set=data["province_set"],
+        publication_date=data["publication_date"],
+        bands=data["bands"],
+        council_chair=data["council_chair"],
+    )
 
 
 @require_http_methods(["GET", "POST"])
