@@ -1,14 +1,23 @@
 """Files: the one abstract base of every stored upload (item attachments, evidence, report
 attachments), the upload checks every app uses (size limit and type by content, magic
-bytes, against an allow-list; zip-bomb limits) and the one download path.
+bytes, against an allow-list; archives measured by decompressing them, bounded) and the one
+download path.
 
 Reading a file goes through its model's ``visible_to`` (``get_visible_or_404``) and then
 ``download``: nothing else opens a user's file for a response."""
 
 from __future__ import annotations
 
+import collections
+import copy
+import posixpath
+import struct
+import tempfile
 import uuid
 import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -69,25 +78,174 @@ def validate_upload(upload) -> None:
         _check_zip(upload, name)
 
 
+# Zip checks. Sizes come from decompressing, never from what the archive declares.
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    ValueError,
+    RuntimeError,  # an encrypted entry without a password
+    NotImplementedError,  # a compression method zipfile lacks
+    struct.error,
+)
+# Only stored and deflated entries: zipfile inflates bzip2 and LZMA without an output bound.
+ZIP_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+# Office packages may sit inside an upload (a chart's workbook inside a .docx, a .docx
+# inside a .zip) and are checked by the same rules, at most this many levels down.
+OFFICE_NESTING = 2
+OFFICE_SUFFIXES = frozenset(
+    {".docx", ".docm", ".dotx", ".xlsx", ".xlsm", ".pptx", ".odt", ".ods", ".odp", ".odg"}
+)
+# Other archives are refused by name, and by their first bytes whatever the name.
+ARCHIVE_SUFFIXES = frozenset(
+    {".zip", ".jar", ".7z", ".rar", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".tar", ".cab"}
+)
+ARCHIVE_MAGIC = (
+    _ZIP,
+    b"PK\x05\x06",
+    b"PK\x07\x08",
+    b"\x1f\x8b",  # gzip
+    b"\xfd7zXZ\x00",  # xz
+    b"(\xb5/\xfd",  # zstd
+    b"7z\xbc\xaf'\x1c",
+    b"Rar!\x1a\x07",
+    b"MSCF",  # cabinet
+)
+_CHUNK = 64 * 1024
+_LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # sig version flags method time date crc sizes names
+_ENCRYPTED, _DATA_DESCRIPTOR, _ZIP64_SIZE = 0x1, 0x8, 0xFFFFFFFF
+
+
+class _Refused(Exception):
+    """Why an archive is refused; ``kind`` is ``broken``, ``nested`` or ``encrypted``."""
+
+    def __init__(self, kind: str = "broken", entry: str = "") -> None:
+        super().__init__(kind)
+        self.kind, self.entry = kind, entry[-80:]
+
+    def message(self, name: str) -> str:
+        values = {"name": name, "entry": self.entry}
+        if self.kind == "nested":
+            return (
+                _(
+                    "Tệp “%(name)s” chứa tệp nén lồng bên trong (“%(entry)s”); không nhận tệp nén "
+                    "lồng nhau, hãy giải nén và tải lên từng tệp."
+                )
+                % values
+            )
+        if self.kind == "encrypted":
+            return (
+                _(
+                    "Tệp “%(name)s” có nội dung được đặt mật khẩu (“%(entry)s”); hãy bỏ mật khẩu "
+                    "rồi tải lên lại."
+                )
+                % values
+            )
+        return _("Tệp nén “%(name)s” bị hỏng hoặc giải nén ra quá lớn; tệp bị từ chối.") % values
+
+
+@dataclass
+class _Budget:
+    """What the whole upload may still expand to, across every level of nesting."""
+
+    bytes_left: int
+    entries_left: int
+
+    def spend(self, *, size: int = 0, entries: int = 0) -> None:
+        self.bytes_left -= size
+        self.entries_left -= entries
+        if self.bytes_left < 0 or self.entries_left < 0:
+            raise _Refused()
+
+
 def _check_zip(upload, name: str) -> None:
-    """Refuse archives that are corrupt or expand far beyond their size (zip bombs)."""
-    refused = ValidationError(
-        _("Tệp nén “%(name)s” bị hỏng hoặc giải nén ra quá lớn; tệp bị từ chối.") % {"name": name}
+    """Refuse archives that are corrupt, encrypted, nested or expand too far (zip bombs),
+    measuring the real decompressed bytes while streaming, bounded by the limits."""
+    budget = _Budget(
+        bytes_left=min(
+            settings.ZIP_MAX_UNCOMPRESSED_BYTES, settings.ZIP_MAX_RATIO * max(upload.size, 1)
+        ),
+        entries_left=settings.ZIP_MAX_ENTRIES,
     )
     try:
-        with zipfile.ZipFile(upload) as archive:
-            entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise refused from exc
+        _check_archive(upload, budget, depth=0)
+    except _Refused as exc:
+        raise ValidationError(exc.message(name)) from exc
+    except ZIP_ERRORS as exc:
+        raise ValidationError(_Refused().message(name)) from exc
     finally:
         upload.seek(0)
-    expanded = sum(e.file_size for e in entries)
-    if (
-        len(entries) > settings.ZIP_MAX_ENTRIES
-        or expanded > settings.ZIP_MAX_UNCOMPRESSED_BYTES
-        or expanded > settings.ZIP_MAX_RATIO * max(upload.size, 1)
-    ):
-        raise refused
+
+
+def _check_archive(source, budget: _Budget, *, depth: int) -> None:
+    with zipfile.ZipFile(source) as archive:
+        entries = archive.infolist()
+        budget.spend(entries=len(entries))
+        for info in entries:
+            _check_entry(source, archive, info, budget, depth=depth)
+
+
+def _check_entry(source, archive, info: zipfile.ZipInfo, budget: _Budget, *, depth: int):
+    if info.flag_bits & _ENCRYPTED:
+        raise _Refused("encrypted", info.filename)
+    if info.compress_type not in ZIP_METHODS:
+        raise _Refused()
+    _check_local_header(source, info)
+    suffix = posixpath.splitext(info.filename.lower())[1]
+    if suffix in ARCHIVE_SUFFIXES:
+        raise _Refused("nested", info.filename)
+    chunks = _real_bytes(archive, info, budget)
+    head = next(chunks, b"")
+    if not _is_archive(head):
+        collections.deque(chunks, maxlen=0)  # read to the end, counting
+        return
+    if suffix not in OFFICE_SUFFIXES or not head.startswith(_ZIP) or depth + 1 > OFFICE_NESTING:
+        raise _Refused("nested", info.filename)
+    with tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE) as inner:
+        inner.write(head)
+        for chunk in chunks:
+            inner.write(chunk)
+        _check_archive(inner, budget, depth=depth + 1)
+
+
+def _real_bytes(archive, info: zipfile.ZipInfo, budget: _Budget) -> Iterator[bytes]:
+    """The entry's bytes as decompressed, counted against ``budget`` chunk by chunk. zipfile
+    stops at the size the directory declares, so the entry is opened declaring just more
+    than the budget allows; a real size other than the declared one is refused."""
+    probe = copy.copy(info)
+    probe.file_size = budget.bytes_left + 1
+    real = 0
+    with archive.open(probe) as handle:
+        while chunk := handle.read(_CHUNK):
+            real += len(chunk)
+            budget.spend(size=len(chunk))
+            yield chunk
+    if real != info.file_size:
+        raise _Refused()
+
+
+def _check_local_header(source, info: zipfile.ZipInfo) -> None:
+    """The entry's own header must agree with the directory, for readers that use it."""
+    source.seek(info.header_offset)
+    sig, _v, flags, method, _t, _d, crc, csize, usize, _n, _x = _LOCAL_HEADER.unpack(
+        source.read(_LOCAL_HEADER.size)
+    )
+    if sig != _ZIP or method != info.compress_type or (flags ^ info.flag_bits) & _ENCRYPTED:
+        raise _Refused()
+    if flags & _DATA_DESCRIPTOR:
+        return
+    sizes = (csize, usize) if _ZIP64_SIZE not in (csize, usize) else None
+    if crc != info.CRC or sizes not in (None, (info.compress_size, info.file_size)):
+        raise _Refused()
+
+
+def _is_archive(head: bytes) -> bool:
+    return (
+        head.startswith(ARCHIVE_MAGIC)
+        or head[257:262] == b"ustar"  # tar
+        or (head[:3] == b"BZh" and head[4:10] == b"1AY&SY")  # bzip2
+    )
 
 
 def stored_file_path(instance: StoredFile, filename: str) -> str:

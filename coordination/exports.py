@@ -1,29 +1,18 @@
-"""Excel export of the filtered item list (openpyxl), safe against formula injection."""
+"""Excel export of the filtered item list, written through ``agencies.spreadsheets`` (every
+cell a safe cell: no text is ever read as a formula)."""
 
 from __future__ import annotations
-
-from io import BytesIO
 
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from agencies.spreadsheets import SheetWriter, add_sheet, new_workbook, workbook_bytes
 from coordination import timeliness as tl
 from coordination.models import Participation
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """Text that a spreadsheet would read as a formula is stored as plain text."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
 
 HEADERS = (
     gettext_lazy("STT"),
@@ -40,9 +29,9 @@ HEADERS = (
 WIDTHS = (6, 60, 30, 35, 30, 20, 40, 12, 16, 20)
 
 
-def _header(sheet) -> None:
-    sheet.append([str(h) for h in HEADERS])
-    for cell in sheet[1]:
+def _header(writer: SheetWriter) -> None:
+    sheet = writer.sheet
+    for cell in writer.append(HEADERS):
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="123A63")
         cell.alignment = Alignment(wrap_text=True, vertical="center")
@@ -53,9 +42,9 @@ def _header(sheet) -> None:
 def _row(index: int, task) -> list:
     return [
         index,
-        safe_cell(task.title),
+        task.title,
         task.get_category_display(),
-        safe_cell(task.legal_basis),
+        task.legal_basis,
         task.chair_agency.name,
         task.tracking_agency.name,
         "; ".join(p.agency.short_name for p in task.export_contributors),
@@ -68,10 +57,9 @@ def _row(index: int, task) -> list:
 def tasks_xlsx(queryset) -> bytes:
     """The rows of ``queryset`` (already scoped by ``visible_to``); the progress column is
     the item's ``timeliness`` annotation. No contribution text is exported."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Nhiệm vụ")
-    _header(sheet)
+    workbook = new_workbook()
+    writer = add_sheet(workbook, _("Nhiệm vụ"))
+    _header(writer)
     if "timeliness" not in queryset.query.annotations:
         queryset = tl.with_task_timeliness(queryset, timezone.localdate())
     rows = queryset.select_related("chair_agency", "tracking_agency").prefetch_related(
@@ -82,10 +70,7 @@ def tasks_xlsx(queryset) -> bytes:
         )
     )
     for index, task in enumerate(rows.iterator(chunk_size=1000), start=1):
-        sheet.append(_row(index, task))
-        sheet.cell(row=index + 1, column=8).number_format = "DD/MM/YYYY"
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        writer.append(_row(index, task))[7].number_format = "DD/MM/YYYY"
+    writer.sheet.freeze_panes = "A2"
+    writer.sheet.auto_filter.ref = writer.sheet.dimensions
+    return workbook_bytes(workbook)

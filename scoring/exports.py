@@ -1,30 +1,23 @@
-"""Excel export of results (openpyxl), with spreadsheet formula injection neutralised."""
+"""Excel export of results, written through ``agencies.spreadsheets`` (every cell a safe
+cell: no text is ever read as a formula; numbers stay numbers)."""
 
 from __future__ import annotations
 
-import io
-
 from django.utils.translation import gettext as _
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from agencies.spreadsheets import add_sheet, new_workbook, workbook_bytes
 
 
-def safe_cell(value):
-    """Text starting like a formula is prefixed with a quote so it stays text."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+def _number(value) -> float | None:
+    return float(value) if value is not None else None
 
 
 def results_workbook(period, results: dict) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook = new_workbook()
     for group in results["groups"]:
-        sheet = workbook.create_sheet(title=str(group["label"])[:31])
-        sheet.append([safe_cell(period.title)])
-        sheet.append(
+        writer = add_sheet(workbook, group["label"])
+        writer.append([period.title])
+        writer.append(
             [
                 _("Hạng"),
                 _("Cơ quan"),
@@ -37,20 +30,18 @@ def results_workbook(period, results: dict) -> bytes:
             ]
         )
         for row in group["rows"]:
-            sheet.append(
+            writer.append(
                 [
                     row.rank,
-                    safe_cell(row.assessment.agency.name),
-                    float(row.totals.achieved),
-                    float(row.totals.applicable_max),
-                    float(row.index) if row.index is not None else None,
-                    safe_cell(row.band),
-                    float(row.previous_index) if row.previous_index is not None else None,
-                    float(row.change) if row.change is not None else None,
+                    row.assessment.agency.name,
+                    _number(row.totals.achieved),
+                    _number(row.totals.applicable_max),
+                    _number(row.index),
+                    row.band,
+                    _number(row.previous_index),
+                    _number(row.change),
                 ]
             )
     if not workbook.worksheets:
-        workbook.create_sheet(title=_("Kết quả"))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        add_sheet(workbook, _("Kết quả"))
+    return workbook_bytes(workbook)
