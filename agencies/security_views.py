@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from agencies import mfa
 from agencies.access import require
+from agencies.forms import PortalForm
 from agencies.security import (
     may_unlock,
     user_lockout_release,
@@ -24,7 +25,7 @@ from agencies.security import (
 )
 
 
-class TokenForm(forms.Form):
+class TokenForm(PortalForm):
     token = forms.CharField(
         label=gettext_lazy("Mã xác thực"),
         max_length=20,
@@ -77,7 +78,11 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
 def mfa_verify(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not mfa.mfa_enabled(user):
-        return redirect("mfa_setup")
+        # The device was removed (by an administrator, or in another session).
+        mfa.mfa_session_mark(request, user)
+        if settings.MFA_REQUIRED and user_requires_mfa(user):
+            return redirect("mfa_setup")
+        return redirect(_next_url(request))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if mfa.mfa_verify(request=request, user=user, token=form.cleaned_data["token"]):
@@ -101,6 +106,7 @@ def mfa_recovery_codes(request: HttpRequest) -> HttpResponse:
 def mfa_disable(request: HttpRequest) -> HttpResponse:
     user = request.user
     require(not (settings.MFA_REQUIRED and user_requires_mfa(user)))
+    require(user.is_verified() or not mfa.mfa_enabled(user))  # the gate's rule, kept here too
     mfa.mfa_disable(request=request, user=user, actor=user)
     messages.success(request, _("Đã tắt xác thực hai yếu tố."))
     return redirect("session_list")

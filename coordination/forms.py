@@ -6,7 +6,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from agencies.forms import IntegerNumberField, PortalForm, PortalModelForm
 from agencies.models import Agency
+from agencies.validators import INTEGER_MAX
 from agencies.widgets import DateInput, MultipleFileField, active_agencies
 from coordination import timeliness as tl
 from coordination.calendar import add_working_days
@@ -15,7 +17,7 @@ from coordination.models import Category, Contribution, Nomination, Participatio
 FILTER_STATES = (tl.OVERDUE, tl.DUE_SOON, tl.ON_TIME, tl.SUBMITTED, tl.DONE_ON_TIME, tl.DONE_LATE)
 
 
-class ParticipantsMixin(forms.Form):
+class ParticipantsMixin(PortalForm):
     chair = forms.ModelChoiceField(label=_("Cơ quan chủ trì"), queryset=Agency.objects.none())
     tracker = forms.ModelChoiceField(label=_("Cơ quan theo dõi"), queryset=Agency.objects.none())
     contributors = forms.ModelMultipleChoiceField(
@@ -49,7 +51,7 @@ class TaskCreateForm(ParticipantsMixin):
         widget=forms.RadioSelect,
     )
     due_date = forms.DateField(label=_("Hạn xử lý"), required=False, widget=DateInput())
-    due_working_days = forms.IntegerField(
+    due_working_days = IntegerNumberField(
         label=_("Số ngày làm việc"),
         min_value=1,
         max_value=365,
@@ -101,8 +103,8 @@ class TaskCreateForm(ParticipantsMixin):
         return data
 
 
-class TaskEditForm(forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+class TaskEditForm(PortalModelForm):
+    version = IntegerNumberField(min_value=0, max_value=INTEGER_MAX, widget=forms.HiddenInput)
 
     class Meta:
         model = Task
@@ -165,7 +167,7 @@ class ParticipantsForm(ParticipantsMixin):
         }
 
 
-class ContributionForm(forms.Form):
+class ContributionForm(PortalForm):
     form = forms.ChoiceField(label=_("Hình thức phối hợp"), choices=Contribution.Form.choices)
     document_number = forms.CharField(
         label=_("Số, ký hiệu văn bản"),
@@ -182,7 +184,7 @@ class ContributionForm(forms.Form):
     files = MultipleFileField(label=_("Văn bản, tệp đính kèm"))
 
 
-class NominationForm(forms.ModelForm):
+class NominationForm(PortalModelForm):
     class Meta:
         model = Nomination
         fields = ["full_name", "position", "agency_name", "team"]
@@ -206,13 +208,13 @@ NominationFormSet = forms.formset_factory(
 )
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(PortalForm):
     reason = forms.CharField(
         label=_("Lý do"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(PortalForm):
     decision = forms.ChoiceField(choices=[("accept", _("Chấp nhận")), ("return", _("Trả lại"))])
     reason = forms.CharField(
         label=_("Lý do trả lại"),
@@ -258,6 +260,7 @@ class TaskFilter(django_filters.FilterSet):
     class Meta:
         model = Task
         fields = []
+        form = PortalForm  # the search box gets the text rule like every other input
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from agencies import validators
 from agencies.files import download
 from agencies.once import AlreadySubmitted, already, once
 from coordination import access, exports, reminders, selectors, services
@@ -259,13 +260,19 @@ def task_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def task_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    return _post_action(
-        request,
-        pk,
-        lambda task: services.task_cancel(actor=request.user, task=task, reason=reason),
-        _("Đã hủy nhiệm vụ."),
-    )
+
+    def cancel(task):
+        access.require(access.task_actions(request.user, task)["cancel"])
+        services.task_cancel(actor=request.user, task=task, reason=_reason(form))
+
+    return _post_action(request, pk, cancel, _("Đã hủy nhiệm vụ."))
+
+
+def _reason(form: ReasonForm) -> str:
+    """The typed reason, or ValidationError with the form's own messages (too long, …)."""
+    if form.is_valid():
+        return form.cleaned_data["reason"]
+    raise ValidationError([m for errors in form.errors.values() for m in errors])
 
 
 @require_POST
@@ -294,7 +301,15 @@ def task_review(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def task_remind(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task(request, pk)
-    agency_ids = [int(x) for x in request.POST.getlist("agency") if x.isdigit()]
+    try:
+        agency_ids = [
+            validators.parse_integer(x, minimum=1, maximum=validators.INTEGER_MAX)
+            for x in request.POST.getlist("agency")
+        ]
+    except ValidationError:
+        messages.error(request, _("Danh sách cơ quan cần nhắc không hợp lệ; chưa gửi nhắc việc."))
+        return redirect("task_detail", pk=task.pk)
+    agency_ids = [x for x in agency_ids if x is not None]
     try:
         count = reminders.task_remind(actor=request.user, task=task, agency_ids=agency_ids or None)
     except OSError:
@@ -407,14 +422,13 @@ def participation_exempt(request: HttpRequest, pk: int, part_pk: int) -> HttpRes
     task = _task(request, pk)
     part = access.get_visible_or_404(task.participations, request.user, pk=part_pk)
     form = ReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+
+    def exempt(t):
+        access.require(access.task_actions(request.user, t)["exempt"])
+        services.participation_exempt(actor=request.user, participation=part, reason=_reason(form))
+
     return _post_action(
-        request,
-        pk,
-        lambda t: services.participation_exempt(
-            actor=request.user, participation=part, reason=reason
-        ),
-        _("Đã miễn thực hiện cho %(a)s.") % {"a": part.agency.name},
+        request, pk, exempt, _("Đã miễn thực hiện cho %(a)s.") % {"a": part.agency.name}
     )
 
 

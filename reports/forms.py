@@ -7,12 +7,19 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from agencies.forms import IntegerNumberField, PortalForm
 from agencies.widgets import DateInput, MultipleFileField, active_agencies
 from reports.models import ReportRound
 from reports.services import ConsolidatedEdit
 
+INDICATOR_MAX = 999_999_999  # a count a body reports; more is a typing mistake
 
-class RoundForm(forms.Form):
+
+def _year_field() -> IntegerNumberField:
+    return IntegerNumberField(label=_("Năm"), min_value=2000, max_value=2100)
+
+
+class RoundForm(PortalForm):
     kind = forms.ChoiceField(label=_("Loại báo cáo"), choices=ReportRound.Kind.choices)
     period = forms.ChoiceField(
         label=_("Kỳ định kỳ"),
@@ -20,7 +27,7 @@ class RoundForm(forms.Form):
         required=False,
         help_text=_("Chọn kỳ để dùng khung số liệu mặc định (ngày 15 đến ngày 14) và hạn gửi."),
     )
-    year = forms.IntegerField(label=_("Năm"), min_value=2000, max_value=2100)
+    year = _year_field()
     title = forms.CharField(label=_("Tên kỳ báo cáo"), max_length=300, required=False)
     period_start = forms.DateField(label=_("Số liệu từ ngày"), widget=DateInput(), required=False)
     period_end = forms.DateField(label=_("Số liệu đến ngày"), widget=DateInput(), required=False)
@@ -33,11 +40,11 @@ class RoundForm(forms.Form):
     )
 
 
-class YearForm(forms.Form):
-    year = forms.IntegerField(label=_("Năm"), min_value=2000, max_value=2100)
+class YearForm(PortalForm):
+    year = _year_field()
 
 
-class AgencyReportForm(forms.Form):
+class AgencyReportForm(PortalForm):
     """One text area per section and one box per indicator, from the round's definition."""
 
     files = MultipleFileField(label=_("Tệp đính kèm"))
@@ -52,10 +59,12 @@ class AgencyReportForm(forms.Form):
                 widget=forms.Textarea(attrs={"rows": 4}),
             )
         for indicator in rnd.indicators:
-            self.fields[f"ind_{indicator['code']}"] = forms.CharField(
+            # Whole, not negative; Vietnamese thousands dots are read (1.200 is 1200).
+            self.fields[f"ind_{indicator['code']}"] = IntegerNumberField(
                 label=indicator["label"],
                 required=False,
-                max_length=20,
+                min_value=0,
+                max_value=INDICATOR_MAX,
                 widget=forms.TextInput(attrs={"inputmode": "numeric"}),
             )
         self.rnd = rnd
@@ -73,7 +82,7 @@ class AgencyReportForm(forms.Form):
         return sections, indicators
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(PortalForm):
     reason = forms.CharField(
         label=_("Lý do trả lại"),
         max_length=2000,
@@ -82,7 +91,7 @@ class ReasonForm(forms.Form):
     )
 
 
-class ConsolidatedForm(forms.Form):
+class ConsolidatedForm(PortalForm):
     signer_title = forms.CharField(
         label=_("Thẩm quyền, chức vụ người ký (mỗi dòng một dòng trên văn bản)"),
         max_length=150,

@@ -16,7 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencies import history
+from agencies import history, validators
 from agencies.files import validate_upload
 from agencies.models import Agency
 from agencies.once import duplicate_refused
@@ -163,15 +163,15 @@ def round_close(*, actor, rnd: ReportRound) -> ReportRound:
 # --- One body's report ------------------------------------------------------------------
 
 
-def _parse_count(raw) -> int | None:
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None
+COUNT_MAX = 999_999_999  # a body's figure: a count of dossiers, inspections, …
+
+
+def _parse_count(raw, label) -> int | None:
+    """A figure by the portal's number rule (whole, not negative, bounded)."""
     if isinstance(raw, bool):
-        raise ValueError
-    if isinstance(raw, int):
-        return raw
-    text = str(raw).strip().replace(".", "").replace(" ", "")
-    return int(text)
+        raise ValidationError(_("“%(label)s” phải là một số nguyên.") % {"label": label})
+    text = str(raw) if isinstance(raw, int) else raw
+    return validators.parse_integer(text, minimum=0, maximum=COUNT_MAX, label=f"“{label}”")
 
 
 def validate_indicators(rnd: ReportRound, raw: dict, *, complete: bool) -> dict[str, int]:
@@ -181,16 +181,13 @@ def validate_indicators(rnd: ReportRound, raw: dict, *, complete: bool) -> dict[
     errors = []
     for code, label in labels.items():
         try:
-            value = _parse_count(raw.get(code))
-        except (TypeError, ValueError):
-            errors.append(_("“%(label)s” phải là một số nguyên.") % {"label": label})
+            value = _parse_count(raw.get(code), label)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
             continue
         if value is None:
             if complete:
                 errors.append(_("Chưa nhập “%(label)s”.") % {"label": label})
-            continue
-        if value < 0:
-            errors.append(_("“%(label)s” không được là số âm.") % {"label": label})
             continue
         values[code] = value
     for check in rnd.checks:

@@ -7,28 +7,51 @@ import json
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from agencies.forms import DecimalNumberField, IntegerNumberField, PortalForm
 from agencies.models import Agency, User
 from agencies.people import members
 from agencies.roles import COUNCIL_MEMBER, NOIVU_OFFICER
+from agencies.validators import INTEGER_MAX, clean_text, parse_decimal, parse_integer
 from agencies.widgets import DateInput
-from scoring.importing import parse_decimal
 from scoring.models import Assessment, CriteriaSet, Criterion, Score, ScoringPeriod, Target
 from scoring.services import ScoreEntry
+from scoring.services.common import MAX_TEXT
 
 DATE_WIDGET = DateInput()
+# Every score and maximum is a DecimalField(max_digits=6, decimal_places=2) in the models.
+SCORE_DIGITS, SCORE_PLACES = 6, 2
+SCORE_MAX = Decimal("9999.99")
+SCORE_RULE = {
+    "max_digits": SCORE_DIGITS,
+    "decimal_places": SCORE_PLACES,
+    "minimum": Decimal(0),
+    "maximum": SCORE_MAX,
+}
+BAND_LIMIT = 10
 
 
-class CriteriaImportForm(forms.Form):
+def _year_field(label) -> IntegerNumberField:
+    return IntegerNumberField(label=label, min_value=2000, max_value=2100)
+
+
+class CriteriaImportForm(PortalForm):
     file = forms.FileField(label=_("Tệp tiêu chí (.xlsx hoặc .csv)"), required=False)
-    year = forms.IntegerField(label=_("Năm đánh giá"), min_value=2000, max_value=2100)
+    year = _year_field(_("Năm đánh giá"))
     target = forms.ChoiceField(label=_("Đối tượng"), choices=Target.choices)
     title = forms.CharField(label=_("Tên bộ tiêu chí"), max_length=300)
-    total_points = forms.DecimalField(
-        label=_("Tổng điểm tối đa"), max_digits=6, decimal_places=2, initial=Decimal("100")
+    total_points = DecimalNumberField(
+        label=_("Tổng điểm tối đa"),
+        max_digits=SCORE_DIGITS,
+        decimal_places=SCORE_PLACES,
+        min_value=Decimal("0.01"),
+        max_value=SCORE_MAX,
+        initial=Decimal("100"),
     )
     is_illustrative = forms.BooleanField(label=_("Bộ tiêu chí minh họa"), required=False)
     source_note = forms.CharField(label=_("Nguồn (số quyết định)"), max_length=500, required=False)
@@ -38,8 +61,8 @@ class CriteriaImportForm(forms.Form):
         self.fields["year"].initial = timezone.localdate().year
 
 
-class CopyForm(forms.Form):
-    year = forms.IntegerField(label=_("Sao chép sang năm"), min_value=2000, max_value=2100)
+class CopyForm(PortalForm):
+    year = _year_field(_("Sao chép sang năm"))
 
 
 def _bands_field_default() -> str:
@@ -48,8 +71,8 @@ def _bands_field_default() -> str:
     return json.dumps(DEFAULT_BANDS, ensure_ascii=False)
 
 
-class PeriodForm(forms.Form):
-    year = forms.IntegerField(label=_("Năm đánh giá"), min_value=2000, max_value=2100)
+class PeriodForm(PortalForm):
+    year = _year_field(_("Năm đánh giá"))
     title = forms.CharField(label=_("Tên đợt chấm điểm"), max_length=300)
     department_set = forms.ModelChoiceField(
         label=_("Bộ tiêu chí sở, ban, ngành"), queryset=CriteriaSet.objects.none(), required=False
@@ -111,11 +134,13 @@ class PeriodForm(forms.Form):
             )
 
     def clean_bands(self) -> list[dict]:
+        """The bands as a list of labels and lower bounds in per cent, each through the
+        text and number rules (JSON's NaN and Infinity are refused, not read)."""
         try:
-            bands = json.loads(self.cleaned_data["bands"])
-            assert isinstance(bands, list) and bands
-            return [{"label": str(b["label"]), "min": float(b["min"])} for b in bands]
-        except (ValueError, AssertionError, KeyError, TypeError) as exc:
+            bands = json.loads(self.cleaned_data["bands"], parse_constant=_no_constant)
+            assert isinstance(bands, list) and 0 < len(bands) <= BAND_LIMIT
+            return [_band(b) for b in bands]
+        except (ValueError, AssertionError, KeyError, TypeError, RecursionError) as exc:
             raise forms.ValidationError(
                 _('Xếp loại phải là danh sách dạng [{"label": "A", "min": 90}, ...].')
             ) from exc
@@ -147,7 +172,28 @@ class PeriodEditForm(PeriodForm):
         return initial
 
 
-class AssignmentForm(forms.Form):
+def _no_constant(name: str):
+    raise ValueError(name)
+
+
+def _band(band: dict) -> dict:
+    label = clean_text(band["label"], max_length=50, multiline=False, label=gettext("Xếp loại"))
+    if isinstance(band["min"], bool) or not isinstance(band["min"], int | float | str):
+        raise TypeError
+    minimum = parse_decimal(
+        str(band["min"]),
+        max_digits=5,
+        decimal_places=2,
+        minimum=Decimal(0),
+        maximum=Decimal(100),
+        label=gettext("Điểm tối thiểu của xếp loại"),
+    )
+    if not label or minimum is None:
+        raise ValueError
+    return {"label": label, "min": float(minimum)}
+
+
+class AssignmentForm(PortalForm):
     user = forms.ModelChoiceField(label=_("Người thẩm định"), queryset=User.objects.none())
     assessment = forms.ModelChoiceField(
         label=_("Bản đánh giá"), queryset=Assessment.objects.none(), required=False
@@ -174,7 +220,7 @@ class AssignmentForm(forms.Form):
         )
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(PortalForm):
     file = forms.FileField(label=_("Tệp tài liệu"))
     document_number = forms.CharField(
         label=_("Số, ký hiệu văn bản"), max_length=100, required=False
@@ -200,7 +246,7 @@ class EvidenceForm(forms.Form):
         )
 
 
-class AppealForm(forms.Form):
+class AppealForm(PortalForm):
     score = forms.ModelChoiceField(label=_("Tiêu chí kiến nghị"), queryset=Score.objects.none())
     reason = forms.CharField(  # required: the service says so
         label=_("Lý do kiến nghị"), widget=forms.Textarea(attrs={"rows": 3}), required=False
@@ -220,7 +266,7 @@ class AppealForm(forms.Form):
         self.fields["evidence"].queryset = assessment.evidence.all()
 
 
-class AppealDecideForm(forms.Form):
+class AppealDecideForm(PortalForm):
     accept = forms.TypedChoiceField(
         label=_("Quyết định"),
         choices=[("1", _("Chấp nhận")), ("0", _("Không chấp nhận"))],
@@ -229,27 +275,75 @@ class AppealDecideForm(forms.Form):
     decision = forms.CharField(  # required, and the score's bounds: the service says so
         label=_("Ý kiến của Hội đồng"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
-    new_score = forms.DecimalField(label=_("Điểm sau xem xét"), required=False)
+    new_score = DecimalNumberField(
+        label=_("Điểm sau xem xét"),
+        max_digits=SCORE_DIGITS,
+        decimal_places=SCORE_PLACES,
+        min_value=Decimal(0),
+        max_value=SCORE_MAX,
+        required=False,
+    )
 
 
-def parse_entries(data, criterion_ids, *, with_na: bool) -> tuple[list[ScoreEntry], list[str]]:
-    """Read ``score_<id>``/``note_<id>``/``na_<id>`` fields of the scoring sheet form."""
+def parse_entries(
+    data, criteria: dict[int, str], *, with_na: bool
+) -> tuple[list[ScoreEntry], list[str]]:
+    """Read ``score_<id>``/``note_<id>``/``na_<id>``/``v_<id>`` of the scoring sheet for
+    ``criteria`` (id -> code) through the portal's number and text rules: the entries, and
+    every problem, each naming its criterion."""
     entries, errors = [], []
-    for criterion_id in criterion_ids:
+    for criterion_id, code in criteria.items():
         if f"score_{criterion_id}" not in data and f"na_{criterion_id}" not in data:
             continue
-        raw = data.get(f"score_{criterion_id}", "").strip()
-        value = parse_decimal(raw)
-        if raw and value is None:
-            errors.append(_("Điểm “%(raw)s” không phải là số.") % {"raw": raw})
-            continue
-        entries.append(
-            ScoreEntry(
-                criterion_id=criterion_id,
-                value=value,
-                note=data.get(f"note_{criterion_id}", ""),
-                not_applicable=with_na and data.get(f"na_{criterion_id}") == "on",
-                version=int(v) if (v := data.get(f"v_{criterion_id}", "")).isdigit() else None,
-            )
-        )
+        try:
+            entries.append(_entry(data, criterion_id, code, with_na=with_na))
+        except ValidationError as exc:
+            errors.extend(exc.messages)
     return entries, errors
+
+
+def _entry(data, pk: int, code: str, *, with_na: bool) -> ScoreEntry:
+    """One row of the sheet, or ValidationError with each of its problems."""
+    errors = []
+
+    def read(parse, key: str, label: str, **rule):
+        try:
+            return parse(data.get(f"{key}_{pk}"), label=label % {"code": code}, **rule)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+            return None
+
+    value = read(parse_decimal, "score", gettext("Điểm tiêu chí %(code)s"), **SCORE_RULE)
+    note = read(clean_text, "note", gettext("Ghi chú tiêu chí %(code)s"), max_length=MAX_TEXT)
+    version = read(
+        parse_integer, "v", gettext("Phiên bản tiêu chí %(code)s"), minimum=0, maximum=INTEGER_MAX
+    )
+    if errors:
+        raise ValidationError(errors)
+    return ScoreEntry(
+        criterion_id=pk,
+        value=value,
+        note=note,
+        not_applicable=with_na and data.get(f"na_{pk}") == "on",
+        version=version,
+    )
+
+
+def parse_explanations(data, criteria: dict[int, str]) -> dict[int, str]:
+    """The ``explanation_<id>`` texts posted for ``criteria`` (id -> code) through the text
+    rule, or ValidationError with every problem. Other keys are ignored, never converted."""
+    texts, errors = {}, []
+    for pk, code in criteria.items():
+        if f"explanation_{pk}" not in data:
+            continue
+        try:
+            texts[pk] = clean_text(
+                data[f"explanation_{pk}"],
+                max_length=MAX_TEXT,
+                label=gettext("Giải trình tiêu chí %(code)s") % {"code": code},
+            )
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    return texts

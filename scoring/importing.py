@@ -11,10 +11,12 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from agencies import validators
 from agencies.models import Agency
 from scoring.models import Criterion
 
@@ -31,10 +33,11 @@ COLUMNS = [
     "computed_source",
 ]
 REQUIRED = ["code", "title", "max_points"]
-CODE_RE = re.compile(r"^\d+(\.\d+)*$")
+CODE_RE = re.compile(r"^(?=.{1,20}$)[0-9]+(\.[0-9]+)*$")  # ASCII digits; Criterion.code
 TRUE_WORDS = {"1", "x", "có", "co", "yes", "true", "c"}
 FALSE_WORDS = {"", "0", "không", "khong", "no", "false", "k"}
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
+CELL_MAX_LENGTH = 500  # the longest column: a criterion's title (Criterion.title)
 
 
 @dataclass
@@ -69,18 +72,13 @@ class ImportResult:
 
 
 def parse_decimal(raw) -> Decimal | None:
-    if raw is None:
-        return None
-    text = str(raw).strip().replace(",", ".")
-    if not text:
-        return None
+    """Points in a cell through the portal's number rule (a comma or a dot; no exponent,
+    NaN, Infinity or minus sign; bounded digits); None when blank or refused: the row's
+    checks then say what is wrong (range, two decimals) in the file's terms."""
     try:
-        value = Decimal(text)
-    except InvalidOperation:
+        return validators.parse_decimal(raw, max_digits=10, decimal_places=4)
+    except ValidationError:
         return None
-    if not value.is_finite():
-        return None
-    return value
 
 
 def plain_number(value: Decimal) -> str:
@@ -94,11 +92,29 @@ def _read_rows(name: str, content: bytes) -> list[list]:
 
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
-        return [list(r) for r in sheet.iter_rows(values_only=True)]
+        return _checked_text([list(r) for r in sheet.iter_rows(values_only=True)])
     if name.lower().endswith(".csv"):
         text = content.decode("utf-8-sig")
-        return list(csv.reader(io.StringIO(text)))
+        return _checked_text(list(csv.reader(io.StringIO(text))))
     raise ValueError(_("Chỉ nhận tệp .xlsx hoặc .csv."))
+
+
+def _checked_text(rows: list[list]) -> list[list]:
+    """The rows, if every text cell passes the portal's text rule (no NUL or other control
+    characters, at most CELL_MAX_LENGTH characters); else ValueError naming the line."""
+    for line, row in enumerate(rows, start=1):
+        for value in row:
+            if not isinstance(value, str):
+                continue
+            problems = validators.text_errors(
+                validators.normalise_newlines(value),
+                max_length=CELL_MAX_LENGTH,
+                multiline=True,
+                label=_("Ô ở dòng %(line)s") % {"line": line},
+            )
+            if problems:
+                raise ValueError(" ".join(problems))
+    return rows
 
 
 def _cell(value) -> str:
@@ -309,11 +325,10 @@ def parse_criteria_file(name: str, content: bytes, total: Decimal) -> ImportResu
 def template_workbook() -> bytes:
     """The downloadable import template (.xlsx) with an example tree. Long because the
     example rows and the column notes are written out literally, as users read them."""
-    from openpyxl import Workbook
+    from agencies.spreadsheets import add_sheet, new_workbook, workbook_bytes
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "tieu_chi"
+    workbook = new_workbook()
+    sheet = add_sheet(workbook, "tieu_chi")
     sheet.append(COLUMNS)
     sheet.append(["1", "", "Công tác chỉ đạo, điều hành CCHC", 3, "", "", "", "SNV", "", ""])
     sheet.append(
@@ -358,6 +373,4 @@ def template_workbook() -> bytes:
             "",
         ]
     )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)

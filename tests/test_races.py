@@ -246,3 +246,29 @@ def test_two_officers_assigning_at_once_assign_once_and_both_get_an_answer(noivu
     task.refresh_from_db()
     assert task.status == "assigned"
     assert task.history.filter(history_change_reason="Giao nhiệm vụ").count() == 1
+
+
+@pytest.mark.django_db
+def test_an_evidence_form_sent_twice_attaches_one_file(request):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from scoring.models import Evidence
+    from tests.scoring_factories import score
+
+    world = build_world(request, "draft")
+    client = login(world.users["chair_focal"])
+    page = reverse("assessment_detail", args=[world.stp.pk])
+    token = form_token(client.get(page))
+    before = Evidence.objects.filter(assessment=world.stp).count()
+    for _ in range(2):
+        response = client.post(
+            reverse("evidence_upload", args=[world.stp.pk]),
+            {
+                "file": SimpleUploadedFile("kh.pdf", b"%PDF-1.4 kiem chung"),
+                "document_number": "15/KH-STP",
+                "scores": [score(world.stp, "1.2").pk],
+                "once": token,
+            },
+        )
+        assert response.status_code == 302 and response.url == page
+    assert Evidence.objects.filter(assessment=world.stp).count() == before + 1

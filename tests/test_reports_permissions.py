@@ -12,7 +12,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from agencies.once import new_token
-
 from reports import services
 from reports.models import AgencyReport, ConsolidatedReport, ReportRound
 from reports.urls import urlpatterns

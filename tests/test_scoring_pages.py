@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from scoring import demo, services
 from scoring.models import Assessment, Evidence
-from tests.conftest import login
+from tests.conftest import form_token, login
 from tests.scoring_factories import (  # noqa: F401 - fast_passwords is an autouse fixture
     CLOSED,
     assessment_of,
@@ -63,6 +63,7 @@ def test_journey_self_assess_appraise_explain_finalise_rank(
             "document_date": "2024-01-10",
             "section": "Mục II",
             "scores": [score(stp, "1.1").pk, score(stp, "1.2").pk],
+            "once": form_token(focal.get(f"{base}/")),
         },
     )
     assert Evidence.objects.get().scores.count() == 2

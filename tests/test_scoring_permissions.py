@@ -177,6 +177,7 @@ def _evidence(world):
         "file": SimpleUploadedFile("b.pdf", PDF),
         "document_number": "1/KH",
         "scores": [score(world.stp, "1.2").pk],
+        "once": new_token(),
     }
 
 
@@ -266,7 +267,7 @@ CASES = [
         "finalised",
         {"chair_focal"},
         "stp",
-        lambda w: {"score": score(w.stp, "1.2").pk, "reason": "Xin xem lại"},
+        lambda w: {"score": score(w.stp, "1.2").pk, "reason": "Xin xem lại", "once": new_token()},
     ),
     (
         "appeal_decide",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agencies import history
+from agencies.validators import clean_text
 from scoring.models import TWO_PLACES, Assessment, Criterion, Score, ScoringPeriod
 
 A = Assessment.Status
@@ -87,16 +88,20 @@ def _locked(assessment: Assessment) -> Assessment:
 
 
 def validate_value(criterion: Criterion, value: Decimal | None) -> str | None:
-    """None when the value is acceptable for the criterion, else a Vietnamese message."""
+    """None when the value is acceptable for the criterion, else a Vietnamese message.
+    Never raises: NaN, Infinity and huge values are refused before anything rounds them
+    (rounding a value with more digits than the decimal context raises)."""
     if value is None:
         return None
-    if value != value.quantize(TWO_PLACES):
-        return _("điểm chỉ được có tối đa hai chữ số thập phân.")
-    if value < 0 or value > criterion.max_points:
+    if not value.is_finite():
+        return _("điểm phải là một số hữu hạn.")
+    if value.is_signed() or value > criterion.max_points:
         return _("điểm %(value)s nằm ngoài khoảng 0 – %(max)s.") % {
-            "value": _d(value),
+            "value": _d(value) if value.adjusted() < 12 else f"{value:.3E}",
             "max": _d(criterion.max_points),
         }
+    if value != value.quantize(TWO_PLACES):
+        return _("điểm chỉ được có tối đa hai chữ số thập phân.")
     if criterion.method == Criterion.Method.OPTIONS and value not in criterion.option_points:
         return _("điểm %(value)s không thuộc các mức: %(options)s.") % {
             "value": _d(value),
@@ -109,9 +114,12 @@ MAX_TEXT = 5000  # notes, explanations, reasons and decisions (the models' max_l
 
 
 def text_problem(text: str, label: str) -> str | None:
-    """None when a note, explanation or reason fits, else a Vietnamese message."""
-    if len(text.strip()) > MAX_TEXT:
-        return _("%(label)s dài quá %(max)s ký tự.") % {"label": label, "max": MAX_TEXT}
+    """None when a note, explanation or reason passes the portal's text rule (length,
+    no control characters), else a Vietnamese message."""
+    try:
+        clean_text(text, max_length=MAX_TEXT, multiline=True, label=label)
+    except ValidationError as exc:
+        return " ".join(exc.messages)
     return None
 
 

@@ -7,14 +7,22 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agencies.files import download
+from agencies.once import AlreadySubmitted, already, once
 from scoring import access, selectors, services
-from scoring.forms import AppealDecideForm, AppealForm, EvidenceForm, parse_entries
+from scoring.forms import (
+    AppealDecideForm,
+    AppealForm,
+    EvidenceForm,
+    parse_entries,
+    parse_explanations,
+)
 from scoring.models import Appeal, Assessment, Evidence, Score
-from scoring.views.common import _errors, _flash_errors
+from scoring.views.common import _errors, _flash_errors, _flash_form
 
 
 def _assessment(request: HttpRequest, pk: int) -> Assessment:
@@ -81,8 +89,9 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _leaf_ids(assessment: Assessment) -> list[int]:
-    return list(assessment.scores.values_list("criterion_id", flat=True))
+def _leaf_codes(assessment: Assessment) -> dict[int, str]:
+    """The sheet's criteria (id -> code): the only keys read from a posted sheet."""
+    return dict(assessment.scores.values_list("criterion_id", "criterion__code"))
 
 
 def _post_sheet(request, pk, *, flag, service, success, template, back) -> HttpResponse:
@@ -92,7 +101,9 @@ def _post_sheet(request, pk, *, flag, service, success, template, back) -> HttpR
     actions = _actions(request, assessment)
     access.require(actions[flag])
     # Only the self-assessment sheet has the "not applicable" boxes.
-    entries, errors = parse_entries(request.POST, _leaf_ids(assessment), with_na=template == DETAIL)
+    entries, errors = parse_entries(
+        request.POST, _leaf_codes(assessment), with_na=template == DETAIL
+    )
     if not errors:
         try:
             result = service(actor=request.user, assessment=assessment, entries=entries)
@@ -163,14 +174,6 @@ def assessment_finalise(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("assessment_detail", pk=pk)
 
 
-def _explanations(data) -> dict[int, str]:
-    return {
-        int(key.removeprefix("explanation_")): value
-        for key, value in data.items()
-        if key.startswith("explanation_") and key.removeprefix("explanation_").isdigit()
-    }
-
-
 @require_POST
 def assessment_explain(request: HttpRequest, pk: int) -> HttpResponse:
     """Save the explanations on screen (and send them with "Gửi giải trình"), or nothing."""
@@ -182,7 +185,7 @@ def assessment_explain(request: HttpRequest, pk: int) -> HttpResponse:
         services.assessment_explain(
             actor=request.user,
             assessment=assessment,
-            explanations=_explanations(request.POST),
+            explanations=parse_explanations(request.POST, _leaf_codes(assessment)),
             submit=submit,
         )
     except ValidationError as exc:
@@ -220,25 +223,28 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST, request.FILES, assessment=assessment, area_ids=actions["self_area_ids"]
     )
     if not form.is_valid():
-        for field_errors in form.errors.values():
-            for message in field_errors:
-                messages.error(request, message)
+        _flash_form(request, form)
         return redirect("assessment_detail", pk=pk)
     data = form.cleaned_data
+    back = reverse("assessment_detail", args=[pk])
     try:
-        services.evidence_add(
-            actor=request.user,
-            assessment=assessment,
-            upload=data["file"],
-            score_ids=[s.pk for s in data["scores"]],
-            document_number=data["document_number"],
-            document_date=data["document_date"],
-            section=data["section"],
-        )
+        with once(request) as receipt:
+            services.evidence_add(
+                actor=request.user,
+                assessment=assessment,
+                upload=data["file"],
+                score_ids=[s.pk for s in data["scores"]],
+                document_number=data["document_number"],
+                document_date=data["document_date"],
+                section=data["section"],
+            )
+            receipt.result_url = back
         messages.success(request, _("Đã đính kèm tài liệu kiểm chứng."))
+    except AlreadySubmitted as done:
+        return already(request, done, back)
     except ValidationError as exc:
         _flash_errors(request, exc)
-    return redirect("assessment_detail", pk=pk)
+    return redirect(back)
 
 
 @require_GET
@@ -253,14 +259,19 @@ def appeal_submit(request: HttpRequest, pk: int) -> HttpResponse:
     access.require(_actions(request, assessment)["appeal"])
     form = AppealForm(request.POST, assessment=assessment)
     if not form.is_valid():
-        messages.error(request, _("Hãy chọn tiêu chí và ghi lý do kiến nghị."))
+        _flash_form(request, form)
         return redirect("assessment_detail", pk=pk)
+    back = reverse("assessment_detail", args=[pk])
     try:
-        services.appeal_submit(actor=request.user, **form.cleaned_data)
+        with once(request) as receipt:
+            services.appeal_submit(actor=request.user, **form.cleaned_data)
+            receipt.result_url = back
         messages.success(request, _("Đã gửi kiến nghị."))
+    except AlreadySubmitted as done:
+        return already(request, done, back)
     except ValidationError as exc:
         _flash_errors(request, exc)
-    return redirect("assessment_detail", pk=pk)
+    return redirect(back)
 
 
 @require_POST
@@ -272,7 +283,7 @@ def appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
     access.require(access.may_finalise(request.user, assessment.period))
     form = AppealDecideForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Hãy chọn quyết định và ghi ý kiến của Hội đồng."))
+        _flash_form(request, form)
         return redirect("assessment_detail", pk=assessment.pk)
     try:
         services.appeal_decide(actor=request.user, appeal=appeal, **form.cleaned_data)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 
+from agencies import validators
 from agencies.models import User
 from scoring import services
 from scoring.models import Target
@@ -39,11 +41,20 @@ class Command(BaseCommand):
             raise CommandError(f"Không tìm thấy tệp {path}.")
         try:
             actor = User.objects.get(username=options["user"])
-            total = Decimal(options["total"].replace(",", "."))
+            total = validators.parse_decimal(
+                options["total"],
+                max_digits=6,
+                decimal_places=2,
+                minimum=Decimal("0.01"),
+                maximum=Decimal("9999.99"),
+                label="Tổng điểm",
+            )
         except User.DoesNotExist as exc:
             raise CommandError(f"Không có người dùng {options['user']}.") from exc
-        except InvalidOperation as exc:
-            raise CommandError("Tổng điểm không hợp lệ.") from exc
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
+        if total is None:
+            raise CommandError("Tổng điểm không hợp lệ.")
         result, created = services.criteria_set_import(
             actor=actor,
             file=SimpleUploadedFile(path.name, path.read_bytes()),
