@@ -253,10 +253,13 @@ class OutgoingMail(models.Model):
 
 class FormReceipt(models.Model):
     """A create form's one-time token, written in the same transaction as what the form
-    created: the same form sent again (a double-click, Back and resubmit, two tabs) finds
-    it and is shown the first result instead of creating a second one (``agencies.once``)."""
+    created: the same form sent again with the same content (a double-click, Back and
+    resubmit, two tabs) finds it and is shown the first result instead of creating a second
+    one (``agencies.once``). The content's fingerprint is part of the key: a form changed
+    after Back is a new request."""
 
-    token = models.CharField(max_length=64, unique=True)
+    token = models.CharField(max_length=64)
+    fingerprint = models.CharField(max_length=64)
     user = models.ForeignKey("agencies.User", on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     result_url = models.CharField(max_length=500, blank=True)
@@ -264,6 +267,9 @@ class FormReceipt(models.Model):
     class Meta:
         verbose_name = _("biên nhận biểu mẫu")
         verbose_name_plural = _("biên nhận biểu mẫu")
+        constraints = [
+            models.UniqueConstraint(fields=["token", "fingerprint"], name="form_receipt_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.result_url or self.token[:8]}"

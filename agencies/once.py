@@ -5,10 +5,12 @@ Every form that creates something carries a one-time token (``{% once_token %}``
 the token is written as a ``FormReceipt`` in the same transaction as what it creates, so
 
 - the first request creates and records where the result is;
-- the same form sent again — a double-click, Back and resubmit, a second tab, two requests
-  at the same moment (the second waits on the unique token until the first commits) —
-  raises ``AlreadySubmitted`` and the view shows the first result (``already``) instead of
-  creating a second one;
+- the same form sent again with the same content — a double-click, Back and resubmit, a
+  second tab, two requests at the same moment (the second waits on the unique key until the
+  first commits) — raises ``AlreadySubmitted`` and the view shows the first result
+  (``already``) instead of creating a second one;
+- a form changed after Back (other content, same token) is a new request: what the user
+  typed is never replaced by the first result;
 - a request that fails validation rolls its receipt back, so the form shown again with the
   user's input can be sent again.
 
@@ -18,6 +20,7 @@ and shown again with everything typed, and a fresh token."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import secrets
 from collections.abc import Iterator
@@ -50,6 +53,21 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def _fingerprint(request: HttpRequest) -> str:
+    """What the form said: every field but the tokens, and each file's name and size. The
+    same form sent again says the same; a form changed after Back says something else."""
+    digest = hashlib.sha256(request.path.encode())
+    for key in sorted(request.POST):
+        if key in {FIELD, "csrfmiddlewaretoken"}:
+            continue
+        for value in request.POST.getlist(key):
+            digest.update(f"\x1f{key}\x1e{value}".encode())
+    for key in sorted(request.FILES):
+        for upload in request.FILES.getlist(key):
+            digest.update(f"\x1f{key}\x1d{upload.name}\x1d{upload.size}".encode())
+    return digest.hexdigest()
+
+
 @contextmanager
 def once(request: HttpRequest) -> Iterator[FormReceipt]:
     """Run the block at most once for this form's token, in one transaction with it.
@@ -63,12 +81,17 @@ def once(request: HttpRequest) -> Iterator[FormReceipt]:
                 "vẫn còn dưới đây; hãy kiểm tra và bấm gửi lại."
             )
         )
+    fingerprint = _fingerprint(request)
     with transaction.atomic():
         try:
             with transaction.atomic():
-                receipt = FormReceipt.objects.create(token=token, user=request.user)
+                receipt = FormReceipt.objects.create(
+                    token=token, fingerprint=fingerprint, user=request.user
+                )
         except IntegrityError:
-            first = FormReceipt.objects.filter(token=token, user=request.user).first()
+            first = FormReceipt.objects.filter(
+                token=token, fingerprint=fingerprint, user=request.user
+            ).first()
             raise AlreadySubmitted(first.result_url if first else "") from None
         yield receipt
         FormReceipt.objects.filter(pk=receipt.pk).update(result_url=receipt.result_url[:500])

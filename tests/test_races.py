@@ -49,6 +49,19 @@ def test_a_double_clicked_item_form_creates_one_item_and_shows_it(noivu):
 
 
 @pytest.mark.django_db
+def test_a_form_changed_after_back_is_a_new_item(noivu):
+    """Back, another title typed, sent again: the user meant a second item."""
+    client = login(noivu)
+    token = new_token()
+    client.post(reverse("task_create"), create_payload(once=token))
+    client.post(reverse("task_create"), create_payload(once=token, title="Một nhiệm vụ khác"))
+    assert sorted(Task.objects.values_list("title", flat=True)) == [
+        "Góp ý dự thảo Quy chế kiểm soát TTHC",
+        "Một nhiệm vụ khác",
+    ]
+
+
+@pytest.mark.django_db
 def test_a_form_without_its_token_keeps_what_was_typed_and_saves_nothing(noivu):
     data = create_payload(title="Kế hoạch kiểm tra CCHC năm 2027")
     del data["once"]

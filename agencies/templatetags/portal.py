@@ -12,5 +12,6 @@ register = template.Library()
 
 @register.simple_tag
 def once_token() -> str:
-    """The hidden one-time token of a create form (see ``agencies.once``)."""
+    """The hidden one-time token of a create form (see ``agencies.once``; what "Back and
+    send again" does with it is in ``static/js/portal.js``)."""
     return format_html('<input type="hidden" name="{}" value="{}">', FIELD, new_token())

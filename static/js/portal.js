@@ -1,7 +1,11 @@
 /* Small progressive enhancements; the portal works without them (CSP: no inline scripts).
    - A form is sent once: a second click while the page is loading does nothing, and the
      clicked button says "Đang xử lý…" (imports and PDF issuing can take several seconds).
-   - Links to generated files (PDF, Excel) show the same note while the file is prepared. */
+   - Links to generated files (PDF, Excel) show the same note while the file is prepared.
+   - A create form's one-time token (agencies/once.py) survives Back: the token a form was
+     sent with is kept for this tab (sessionStorage); coming back to the form through the
+     history puts it back, so "send again" shows the first result instead of creating a
+     second record (browsers restore what was typed, never a hidden input). */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -37,6 +41,7 @@
     if (form.method.toLowerCase() !== "post") { return; }
     if (form.dataset.sending === "1") { event.preventDefault(); return; }
     form.dataset.sending = "1";
+    remember(form);
     // The button keeps its name and value (a disabled submitter would not be sent).
     var button = event.submitter || form.querySelector("[type=submit]");
     if (button) { markBusy(button, 0); }
@@ -50,6 +55,25 @@
     var href = link.getAttribute("href").split("?")[0];
     if (/\.(pdf|xlsx)$/.test(href)) { markBusy(link, 6000); }
   });
+
+  function onceKey(form) {
+    return "once:" + location.pathname + ":" + (form.getAttribute("action") || "");
+  }
+
+  function remember(form) {
+    var token = form.querySelector("input[name=once]");
+    try { if (token) { window.sessionStorage.setItem(onceKey(form), token.value); } } catch (e) { /* storage off */ }
+  }
+
+  var navigation = window.performance && performance.getEntriesByType
+    ? performance.getEntriesByType("navigation")[0] : null;
+  if (navigation && navigation.type === "back_forward") {
+    document.querySelectorAll("input[name=once]").forEach(function (input) {
+      var sent = null;
+      try { sent = window.sessionStorage.getItem(onceKey(input.form)); } catch (e) { /* storage off */ }
+      if (sent) { input.value = sent; }
+    });
+  }
 
   window.addEventListener("pageshow", function (event) {
     if (!event.persisted) { return; }
