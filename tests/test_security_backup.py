@@ -1,12 +1,15 @@
 """`manage.py backup` / `manage.py restore`: a backup restored into an empty database
-finds every record, history row, permission grant and file."""
+finds every record, history row, permission grant and file; restored over a live one, the
+database file and MEDIA_ROOT are swapped in whole. Bad archives: test_security_restore.py."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 
 import pytest
 from django.apps import apps
@@ -75,6 +78,20 @@ def test_backup_restored_into_an_empty_database_finds_everything(tmp_path):
     after = json.loads(run("-c", COUNT_SNIPPET))
     assert after == before
 
+    # Over a live database that has moved on: the file and the folder are swapped, not merged.
+    live = tmp_path / "portal.sqlite3"
+    history = apps.get_model("coordination", "HistoricalTask")._meta.db_table
+    with closing(sqlite3.connect(live)) as db:
+        db.execute(f"DELETE FROM {history}")
+        db.commit()
+    (tmp_path / "media" / "stray.pdf").write_bytes(PDF)
+    inode = live.stat().st_ino
+    assert "Restored the backup" in run("manage.py", "restore", str(archive), "--yes")
+    assert json.loads(run("-c", COUNT_SNIPPET)) == before
+    assert live.stat().st_ino != inode  # the checked copy was renamed over the live file
+    # Nothing left beside them: no staged database, no staged or previous media folder.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["backup.tar.gz", "media", live.name]
+
 
 @pytest.mark.django_db
 def test_restore_refuses_a_missing_file(tmp_path):
@@ -120,6 +137,13 @@ def test_postgresql_backup_round_trip(tmp_path):
             text=True,
         ).stdout
 
+    def databases(pattern: str) -> list[str]:
+        query = f"SELECT datname FROM pg_database WHERE datname LIKE '{pattern}'"
+        listed = subprocess.run(
+            ["psql", *pg, "-tAc", query], check=True, capture_output=True, text=True
+        )
+        return listed.stdout.split()
+
     subprocess.run(["dropdb", *pg, "--if-exists", db], check=True)
     subprocess.run(["createdb", *pg, db], check=True)
     try:
@@ -129,7 +153,12 @@ def test_postgresql_backup_round_trip(tmp_path):
         manage("backup", "--output", str(tmp_path / "pg.tar.gz"))
         subprocess.run(["dropdb", *pg, db], check=True)
         subprocess.run(["createdb", *pg, db], check=True)
-        manage("restore", str(tmp_path / "pg.tar.gz"), "--yes")
+        out = manage("restore", str(tmp_path / "pg.tar.gz"), "--yes")
         assert manage("shell", "-c", count).strip() == agencies != "0"
+        # Restored into a scratch database renamed in; the emptied one is kept, named.
+        (previous,) = databases(f"{db}_before_restore_%")
+        assert previous in out
+        assert databases(f"{db}_restore_%") == []
     finally:
-        subprocess.run(["dropdb", *pg, "--if-exists", db], check=False)
+        for name in [db, *databases(f"{db}_%")]:
+            subprocess.run(["dropdb", *pg, "--if-exists", name], check=False)
