@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_tasks",
+    "django_tasks_db",
     "agencies",
     "coordination",
     "scoring",
@@ -231,6 +233,26 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cchc@phuyen.gov.vn")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+# Background jobs: Django's Tasks API through the django-tasks backport. The database backend
+# (django-tasks-db) is the default, so the embedded setup needs no other service; one or more
+# workers run `manage.py db_worker`. TASKS_BACKEND=rq uses Redis (django-tasks-rq, workers run
+# `manage.py rqworker`); TASKS_BACKEND=immediate runs each job at once, in the request (tests).
+# See docs/deployment.md.
+TASKS_BACKEND = env_str("TASKS_BACKEND", "database")
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+TASK_QUEUES = ["default", "documents", "mail"]
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}.")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": TASK_QUEUES}}
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("django_tasks_db"), "django_rq")
+    RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600} for name in TASK_QUEUES}
 
 # Portal configuration (nothing in the code is specific to one province).
 PORTAL_PROVINCE_NAME = env_str("PORTAL_PROVINCE_NAME", "Phú Yên")

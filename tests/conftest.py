@@ -24,6 +24,14 @@ def _test_settings(tmp_path, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # A fast hasher: the cast is rebuilt for every test (production keeps PBKDF2).
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Jobs run at once, in the test's thread (the worker and Redis backends have their own
+    # tests: tests/test_jobs_*.py).
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": settings.TASK_QUEUES,
+        }
+    }
     # The cast signs in with force_login (no second factor); tests/test_security*.py turn
     # two-factor enforcement back on where they test it.
     settings.MFA_REQUIRED = False
