@@ -131,7 +131,7 @@ def login(user) -> Client:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
-    """Transactional tests last (the browser tests and the races between threads): each
+    """Transactional tests last (the browser tests, then the races between threads): each
     restores the migrated data at its start and empties the database at its end, so the
     tests in a transaction, which expect the migrated bodies, run first."""
 
@@ -139,12 +139,11 @@ def pytest_collection_modifyitems(items):
         marker = item.get_closest_marker("django_db")
         return bool(marker and marker.kwargs.get("transaction"))
 
-    items.sort(
-        key=lambda item: (
-            "/e2e/" in str(item.path).replace("\\", "/"),
-            transactional(item),
-        )
-    )
+    def browser(item) -> bool:
+        return "/e2e/" in str(item.path).replace("\\", "/")
+
+    # Plain tests, then the browser tests, then the other transactional ones (threads).
+    items.sort(key=lambda item: (transactional(item) and not browser(item), browser(item)))
 
 
 def form_token(response) -> str:
