@@ -35,6 +35,7 @@ __all__ = [
     "register_visibility",
     "require",
     "scope_by_grants",
+    "sees_jobs",
     "visibility_rules",
 ]
 
@@ -106,6 +107,11 @@ def reads_everything(user) -> bool:
     )
 
 
+def sees_jobs(user) -> bool:
+    """The background jobs page (agencies/job_views.py): Nội vụ officers and administrators."""
+    return is_noivu_officer(user) or (user.is_authenticated and user.is_staff)
+
+
 def own_body(queryset: models.QuerySet, user, field: str = "agency_id") -> models.QuerySet:
     """Rows of the user's own body (none for a user without a body)."""
     if not user.agency_id:
@@ -152,5 +158,6 @@ def nav_for(user) -> dict[str, bool]:
         "scoring": True,
         "reports": True,
         "agencies": True,
+        "jobs": sees_jobs(user),
         "admin": user.is_staff,
     }

@@ -25,6 +25,7 @@ from scoring.models import (
     CriteriaSet,
     Criterion,
     Evidence,
+    ImportJob,
     Score,
     ScoringPeriod,
 )
@@ -104,6 +105,12 @@ def _assignments(queryset, user):
     if reads_everything(user):
         return queryset
     return queryset.filter(user_id=user.pk)
+
+
+@register_visibility(ImportJob)
+def _import_jobs(queryset, user):
+    """A file being imported is seen by the officer who uploaded it, and no one else."""
+    return queryset.filter(created_by_id=user.pk)
 
 
 # --- Action flags -------------------------------------------------------------------

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -37,6 +38,7 @@ CODE_RE = re.compile(r"^(?=.{1,20}$)[0-9]+(\.[0-9]+)*$")  # ASCII digits; Criter
 TRUE_WORDS = {"1", "x", "có", "co", "yes", "true", "c"}
 FALSE_WORDS = {"", "0", "không", "khong", "no", "false", "k"}
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
+INLINE_BYTES = 200 * 1024  # larger files are checked and saved by a job (IMPORT_INLINE_BYTES)
 CELL_MAX_LENGTH = 500  # the longest column: a criterion's title (Criterion.title)
 
 
@@ -69,6 +71,55 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return not self.errors and bool(self.rows)
+
+
+@dataclass
+class PreviewRow:
+    """A row of the preview as a job stored it (the page shows what ``Row`` shows)."""
+
+    line: int
+    code: str
+    title: str
+    max_points: Decimal
+    method: str
+    options: list[dict]
+
+    @property
+    def method_label(self) -> str:
+        return str(Criterion.Method(self.method).label)
+
+
+def result_data(result: ImportResult) -> dict:
+    """The preview as JSON (what an import job stores for the page)."""
+    return {
+        "rows": [
+            {
+                "line": r.line,
+                "code": r.code,
+                "title": r.title,
+                "max_points": str(r.max_points),
+                "method": r.method,
+                "options": r.options,
+            }
+            for r in result.rows
+        ],
+        "errors": [[line, str(message)] for line, message in result.errors],
+        "total": str(result.total),
+    }
+
+
+def result_from_data(data: dict) -> ImportResult:
+    """The preview a job stored, in the shape the inline preview has."""
+    rows = [PreviewRow(**{**r, "max_points": Decimal(r["max_points"])}) for r in data["rows"]]
+    errors = [(line, message) for line, message in data["errors"]]
+    return ImportResult(rows=rows, errors=errors, total=Decimal(data["total"]))
+
+
+def is_inline(size: int) -> bool:
+    """Whether a file this size is checked in the request (else by a job): at most
+    ``IMPORT_INLINE_BYTES`` (default 200 KB); a file over the 2 MB limit is refused at once."""
+    limit = int(getattr(settings, "IMPORT_INLINE_BYTES", INLINE_BYTES))
+    return size <= limit or size > MAX_IMPORT_BYTES
 
 
 def parse_decimal(raw) -> Decimal | None:

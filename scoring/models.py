@@ -472,3 +472,44 @@ class Appeal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.score} – {self.get_status_display()}"
+
+
+class ImportJob(models.Model):
+    """A large criteria file (over ``IMPORT_INLINE_BYTES``) checked, then saved, by a
+    background job (scoring/tasks.py): the officer's page shows "Đang kiểm tra tệp…" until
+    the preview is ready. Working state, not a record: no history, deleted after two days."""
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", _("Đang kiểm tra")
+        CHECKED = "checked", _("Đã kiểm tra")
+        SAVING = "saving", _("Đang lưu")
+        SAVED = "saved", _("Đã lưu")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    file_name = models.CharField(_("tên tệp"), max_length=255)
+    content = models.BinaryField(_("nội dung tệp"))
+    language = models.CharField(_("ngôn ngữ"), max_length=10, default="vi")
+    # The form's fields: year, target, title, total_points, is_illustrative, source_note.
+    params = models.JSONField(_("tham số"), default=dict)
+    status = models.CharField(
+        _("trạng thái"), max_length=20, choices=Status.choices, default=Status.CHECKING
+    )
+    # scoring.importing.result_data: the preview's rows, line-numbered errors and total.
+    preview = models.JSONField(_("kết quả kiểm tra"), null=True, blank=True)
+    task_id = models.CharField(_("mã việc nền"), max_length=64, blank=True)
+    criteria_set = models.ForeignKey(
+        CriteriaSet, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = VisibleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("tệp tiêu chí đang nhập")
+        verbose_name_plural = _("tệp tiêu chí đang nhập")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"

@@ -1,18 +1,28 @@
-"""Criteria sets: import from a file, publish, copy to a new year."""
+"""Criteria sets: import from a file (in the request, or by a job for a large file),
+publish, copy to a new year."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from agencies import history
+from agencies import history, jobs
 from scoring import access, importing
-from scoring.models import CriteriaSet, Criterion
+from scoring.models import CriteriaSet, Criterion, ImportJob
 from scoring.services.common import _raise_if
+
+# The jobs (scoring/tasks.py calls the two job bodies below, so they are named by path).
+CHECK_TASK = "scoring.tasks.criteria_import_check"
+APPLY_TASK = "scoring.tasks.criteria_import_apply"
+KEEP_IMPORT_JOBS = dt.timedelta(days=2)
 
 
 def _next_version(year: int, target: str) -> int:
@@ -55,25 +65,136 @@ def criteria_set_import(
     return result, criteria_set
 
 
-def _create_criteria(actor, criteria_set: CriteriaSet, rows: list, reason: str) -> None:
-    created: dict[str, Criterion] = {}
-    for order, row in enumerate(rows, start=1):
-        created[row.code] = Criterion(
-            criteria_set=criteria_set,
-            parent=created.get(row.parent_code),
-            code=row.code,
-            depth=row.depth,
-            title=row.title,
-            max_points=row.max_points,
-            method=row.method,
-            options=row.options,
-            computed_source=row.computed_source,
-            evidence_required=row.evidence_required,
-            responsible_agency=row.agency,
-            applies_to=row.applies_to,
-            sort_order=order,
+def _import_kwargs(params: dict) -> dict:
+    """An import job's stored form values as ``criteria_set_import``'s arguments."""
+    return {**params, "total_points": Decimal(params["total_points"])}
+
+
+def _job_params(params: dict) -> dict:
+    return {**params, "total_points": str(params["total_points"])}
+
+
+@transaction.atomic
+def criteria_import_start(*, actor, file, params: dict, language: str) -> ImportJob:
+    """Keep a large criteria file and have a job check it (``criteria_import_check``).
+    ``params`` are the form's year, target, title, total_points, is_illustrative and
+    source_note. Import jobs older than two days are deleted."""
+    access.require(access.manages_scoring(actor))
+    ImportJob.objects.filter(created_at__lt=timezone.now() - KEEP_IMPORT_JOBS).delete()
+    job = ImportJob.objects.create(
+        created_by=actor,
+        file_name=file.name[:255],
+        content=file.read(),
+        language=language,
+        params=_job_params(params),
+    )
+    jobs.enqueue(CHECK_TASK, job.pk)
+    return job
+
+
+def import_job_running(*, import_job_id: int, task_id: str) -> None:
+    """Note which job is working on the file, before it starts: the page can then tell a
+    job that failed from one still under way."""
+    ImportJob.objects.filter(pk=import_job_id).update(task_id=task_id[:64])
+
+
+def criteria_import_check(*, import_job_id: int) -> None:
+    """The check job: read the stored file as the inline preview does and keep the result.
+    Idempotent: a file already checked (or gone) is left as it is."""
+    job = ImportJob.objects.filter(pk=import_job_id, status=ImportJob.Status.CHECKING).first()
+    if job is None:
+        return
+    with translation.override(job.language):
+        result = importing.parse_criteria_file(
+            job.file_name, bytes(job.content), Decimal(job.params["total_points"])
         )
-        history.save(created[row.code], reason, actor)
+        preview = importing.result_data(result)
+    ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKING).update(
+        status=ImportJob.Status.CHECKED, preview=preview
+    )
+
+
+def _move(job: ImportJob, to: str, params: dict) -> None:
+    """CHECKED -> ``to`` with the form's current values, once: a second click or a second
+    tab finds the file no longer checked and is told so."""
+    moved = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKED).update(
+        status=to, params=_job_params(params)
+    )
+    if not moved:
+        raise ValidationError(_("Tệp này đã được lưu hoặc đang được xử lý."))
+
+
+@transaction.atomic
+def criteria_import_recheck(*, actor, import_job: ImportJob, params: dict) -> None:
+    """Check the same file again with other form values (another total, say)."""
+    access.require(access.manages_scoring(actor))
+    _move(import_job, ImportJob.Status.CHECKING, params)
+    jobs.enqueue(CHECK_TASK, import_job.pk)
+
+
+@transaction.atomic
+def criteria_import_save(*, actor, import_job: ImportJob, params: dict) -> None:
+    """Have a job save a checked file as a new draft set (``criteria_import_apply``)."""
+    access.require(access.manages_scoring(actor))
+    preview = import_job.preview or {}
+    if preview.get("errors") or not preview.get("rows"):
+        raise ValidationError(_("Tệp có lỗi nên chưa lưu được; hãy sửa tệp và tải lên lại."))
+    _move(import_job, ImportJob.Status.SAVING, params)
+    jobs.enqueue(APPLY_TASK, import_job.pk)
+
+
+@transaction.atomic
+def criteria_import_apply(*, import_job_id: int) -> None:
+    """The save job: ``criteria_set_import`` as the officer who uploaded the file, in one
+    transaction with the job's new state, so it saves once however often it runs. A file
+    that no longer passes (an agency code removed since) goes back to its preview."""
+    job = (
+        ImportJob.objects.select_for_update(of=("self",))
+        .filter(pk=import_job_id, status=ImportJob.Status.SAVING)
+        .select_related("created_by")
+        .first()
+    )
+    if job is None:
+        return
+    with translation.override(job.language):
+        result, created = criteria_set_import(
+            actor=job.created_by,
+            file=ContentFile(bytes(job.content), name=job.file_name),
+            commit=True,
+            **_import_kwargs(job.params),
+        )
+        job.preview = importing.result_data(result)
+    job.status = ImportJob.Status.CHECKED if created is None else ImportJob.Status.SAVED
+    job.criteria_set = created
+    job.save(update_fields=["status", "preview", "criteria_set"])
+
+
+def _create_criteria(actor, criteria_set: CriteriaSet, rows: list, reason: str) -> None:
+    """Create the rows level by level (a parent's depth is below its children's), each level
+    in one insert with its history rows: ten thousand criteria in seconds, not minutes."""
+    created: dict[str, Criterion] = {}
+    order = {row.code: position for position, row in enumerate(rows, start=1)}
+    for depth in sorted({row.depth for row in rows}):
+        level = [
+            Criterion(
+                criteria_set=criteria_set,
+                parent=created.get(row.parent_code),
+                code=row.code,
+                depth=row.depth,
+                title=row.title,
+                max_points=row.max_points,
+                method=row.method,
+                options=row.options,
+                computed_source=row.computed_source,
+                evidence_required=row.evidence_required,
+                responsible_agency=row.agency,
+                applies_to=row.applies_to,
+                sort_order=order[row.code],
+            )
+            for row in rows
+            if row.depth == depth
+        ]
+        created.update((c.code, c) for c in history.bulk_create(Criterion, level, reason, actor))
 
 
 @dataclass
