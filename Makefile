@@ -24,13 +24,16 @@ messages: install
 
 migrate: install messages
 	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py createcachetable
 
+# Seeding runs its jobs at once (no mail to send later: the demo's history is not news).
 seed: migrate
-	EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend $(PY) manage.py seed_demo
+	TASKS_BACKEND=immediate EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend $(PY) manage.py seed_demo
 
+# The web server and one job worker (docs/jobs.md); Ctrl+C stops both.
 demo: seed
-	@echo "Cổng điều phối CCHC đang chạy tại http://127.0.0.1:$(PORT) (Ctrl+C để dừng)"
-	DEMO_MODE=1 MFA_REQUIRED=0 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@echo "Cổng điều phối CCHC đang chạy tại http://127.0.0.1:$(PORT), cùng một worker xử lý công việc nền (Ctrl+C để dừng cả hai)"
+	DEMO_MODE=1 MFA_REQUIRED=0 $(PY) manage.py run_demo 127.0.0.1:$(PORT)
 
 test: install messages
 	$(PY) manage.py makemigrations --check --dry-run -v0

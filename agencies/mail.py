@@ -1,15 +1,19 @@
-"""The outbox: every e-mail the portal sends leaves after its transaction commits.
+"""The outbox: every e-mail the portal sends leaves after its transaction commits, by a job.
 
-``queue()`` writes one ``OutgoingMail`` row inside the caller's transaction (so the
-message rolls back with the change and is never lost once the change is committed) and
-registers its delivery with ``transaction.on_commit``. ``deliver()`` claims the row with a
-conditional update before talking to the mail server, so a message is sent once even when
-the after-commit delivery and ``send_pending_mail`` race; a failure is recorded on the row
-and never raised. ``send_pending()`` (the ``send_pending_mail`` command) retries pending
-and failed rows with exponential backoff.
+``queue()`` writes one ``OutgoingMail`` row inside the caller's transaction (so the message
+rolls back with the change and is never lost once the change is committed) and registers,
+on commit, the enqueue of the job that sends it (``agencies.tasks.send_mail``). The job
+claims the row before talking to the mail server, records a failure on the row and enqueues
+its own retry with exponential backoff; see agencies/tasks.py.
+
+``send_pending()`` (the ``send_pending_mail`` command, every few minutes from cron or a
+systemd timer) is the sweeper that makes "never lost" hold whatever happened to a job: it
+enqueues a job for every message whose next attempt is due (its enqueue failed, its retry
+job was lost, or the backend cannot defer a retry) and takes back a message left "sending"
+by a worker that died mid-send. A job it enqueues for a message already in hand finds the
+row claimed or not yet due and does nothing.
 
 The outbox knows nothing of the feature apps; they build the message and call ``queue()``.
-Moving delivery onto a job queue later only changes what ``queue()`` registers on commit.
 """
 
 from __future__ import annotations
@@ -19,30 +23,23 @@ import logging
 from collections.abc import Iterable
 from functools import partial
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
+from agencies import tasks
 from agencies.models import OutgoingMail
 
 logger = logging.getLogger(__name__)
 S = OutgoingMail.Status
 
-DEFAULT_MAX_ATTEMPTS = 8
-# A row left "sending" this long belongs to a process that died mid-send: it is retried
+# A row left "sending" this long belongs to a worker that died mid-send: it is retried
 # (the only case in which a recipient may get a message twice).
 STALE_SENDING = dt.timedelta(minutes=30)
 
 
-def max_attempts() -> int:
-    return getattr(settings, "OUTGOING_MAIL_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)
-
-
 def queue(*, recipients: Iterable[str], subject: str, body: str) -> OutgoingMail | None:
-    """Put one message in the outbox and send it after the current transaction commits
-    (at once when there is none). Returns None when there is nobody to send it to."""
+    """Put one message in the outbox; its job is enqueued after the current transaction
+    commits (at once when there is none). Returns None when there is nobody to send it to."""
     addresses = list(dict.fromkeys(a.strip() for a in recipients if a and a.strip()))
     if not addresses:
         return None
@@ -51,64 +48,33 @@ def queue(*, recipients: Iterable[str], subject: str, body: str) -> OutgoingMail
         subject=" ".join(subject.split())[:500],  # a header: no line breaks
         body=body,
     )
-    transaction.on_commit(partial(deliver, row.pk), robust=True)
+    # robust: a queue that cannot be reached must not turn the committed change into an
+    # error page; the row stays "pending" and the sweeper enqueues it.
+    transaction.on_commit(partial(tasks.send_mail.enqueue, row.pk), robust=True)
     return row
 
 
-def deliver(pk: int) -> str:
-    """Send one queued message; returns "sent", "failed" or "skipped" (already sent or
-    being sent by another process). Never raises."""
-    claimed = OutgoingMail.objects.filter(pk=pk, status__in=[S.PENDING, S.FAILED]).update(
-        status=S.SENDING, attempts=F("attempts") + 1, last_attempt_at=timezone.now()
-    )
-    if not claimed:
-        return "skipped"
-    row = OutgoingMail.objects.get(pk=pk)
-    try:
-        send_mail(
-            row.subject,
-            row.body,
-            settings.DEFAULT_FROM_EMAIL,
-            row.recipients,
-            fail_silently=False,
-        )
-    except Exception as exc:  # any failure of the mail server stays on the row
-        logger.warning("Outgoing mail %s not sent (attempt %s): %s", pk, row.attempts, exc)
-        OutgoingMail.objects.filter(pk=pk, status=S.SENDING).update(
-            status=S.FAILED, last_error=f"{type(exc).__name__}: {exc}"[:2000]
-        )
-        return "failed"
-    OutgoingMail.objects.filter(pk=pk, status=S.SENDING).update(
-        status=S.SENT, sent_at=timezone.now()
-    )
-    return "sent"
-
-
-def retry_due(row: OutgoingMail, now: dt.datetime) -> bool:
-    """Backoff: after n attempts, wait 2**n minutes before the next one."""
-    if row.last_attempt_at is None:
-        return True
-    return row.last_attempt_at + dt.timedelta(minutes=2**row.attempts) <= now
-
-
 def send_pending(*, now: dt.datetime | None = None, attempts: int | None = None) -> dict[str, int]:
-    """Retry pending and failed messages whose backoff has passed, up to ``attempts``
-    attempts each. Safe to run at any time and concurrently: each row is claimed first."""
+    """The sweeper: enqueue a send job for each pending or failed message whose next
+    attempt is due, up to ``attempts`` attempts each, after taking back messages left
+    "sending" too long. Safe to run at any time and concurrently (jobs claim the row)."""
     now = now or timezone.now()
-    limit = max_attempts() if attempts is None else attempts
-    OutgoingMail.objects.filter(status=S.SENDING, last_attempt_at__lt=now - STALE_SENDING).update(
-        status=S.FAILED, last_error="Interrupted while sending; delivery unknown."
-    )
-    counts = {"sent": 0, "failed": 0, "skipped": 0, "waiting": 0}
-    rows = (
+    limit = tasks.max_attempts() if attempts is None else attempts
+    recovered = OutgoingMail.objects.filter(
+        status=S.SENDING, last_attempt_at__lt=now - STALE_SENDING
+    ).update(status=S.FAILED, last_error="Interrupted while sending; delivery unknown.")
+    counts = {"enqueued": 0, "waiting": 0, "recovered": recovered}
+    rows = list(
         OutgoingMail.objects.filter(status__in=[S.PENDING, S.FAILED], attempts__lt=limit)
         .order_by("created_at", "pk")
         .only("pk", "attempts", "last_attempt_at")
     )
-    for row in rows.iterator(chunk_size=200):
-        if not retry_due(row, now):
+    for row in rows:
+        due = tasks.next_attempt_at(row)
+        if due is not None and due > now:
             counts["waiting"] += 1
             continue
-        counts[deliver(row.pk)] += 1
+        tasks.send_mail.enqueue(row.pk)
+        counts["enqueued"] += 1
     counts["given_up"] = OutgoingMail.objects.filter(status=S.FAILED, attempts__gte=limit).count()
     return counts

@@ -26,8 +26,8 @@ def focal_officers(agency_ids) -> list[User]:
 
 def send(users, task, subject: str, message: str) -> list[str]:
     """Notify users in the portal and by e-mail once the current transaction commits;
-    returns the addresses queued. Delivery failures are recorded in the outbox and
-    retried by ``send_pending_mail``; they never raise."""
+    returns the addresses queued. The outbox's job sends the e-mail; a refusal is recorded
+    on its row and retried (agencies/tasks.py); nothing here raises for the mail server."""
     users = list(users)
     user_ids = [u.pk for u in users]
     task_id = task.pk if task else None

@@ -231,6 +231,8 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds before a silent mail server counts as a failure (the job retries later).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cchc@phuyen.gov.vn")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
@@ -253,6 +255,28 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": TASK_QU
 if TASKS_BACKEND == "rq":
     INSTALLED_APPS.insert(INSTALLED_APPS.index("django_tasks_db"), "django_rq")
     RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600} for name in TASK_QUEUES}
+    # django-tasks-rq's job class (`rqworker` needs it to run Django tasks).
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+
+# Cache: shared by every app server and worker, never per process (docs/deployment.md), so
+# nothing cached on one machine is missing or stale on another. The database table
+# `cchc_cache` by default (`manage.py createcachetable` after `migrate`; the test runner
+# creates it itself); CACHE_URL=redis://host:6379/1 uses Redis instead. Sessions are in the
+# database (Django's default engine), sign-in lockouts too (django-axes' database handler).
+CACHE_URL = env_str("CACHE_URL")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+elif CACHE_URL:
+    raise ImproperlyConfigured("CACHE_URL must be empty (database cache) or a redis:// URL.")
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "cchc_cache",
+        }
+    }
 
 # Portal configuration (nothing in the code is specific to one province).
 PORTAL_PROVINCE_NAME = env_str("PORTAL_PROVINCE_NAME", "Phú Yên")

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies import mail as outbox
+from agencies import tasks
 from agencies.management.commands.send_pending_mail import Command as SendPendingMail
 from agencies.models import OutgoingMail
 from coordination import reminders, services
@@ -140,8 +141,8 @@ def test_reminders_are_recorded_and_their_mail_retried_when_the_server_is_down(
 @pytest.mark.django_db
 def test_a_claimed_message_is_not_sent_again(db):
     row = OutgoingMail.objects.create(recipients=["a@example.vn"], subject="Thử", body="Nội dung")
-    assert outbox.deliver(row.pk) == "sent"
-    assert outbox.deliver(row.pk) == "skipped"
+    assert tasks.deliver(row.pk) == "sent"
+    assert tasks.deliver(row.pk) == "skipped"
     # Being sent by another process: left alone until it is stale.
     other = OutgoingMail.objects.create(
         recipients=["b@example.vn"],
@@ -151,11 +152,13 @@ def test_a_claimed_message_is_not_sent_again(db):
         attempts=1,
         last_attempt_at=timezone.now(),
     )
-    assert outbox.send_pending()["sent"] == 0
+    assert outbox.send_pending()["enqueued"] == 0
     assert len(mail.outbox) == 1
     backdate(other, minutes=120)
-    assert outbox.send_pending()["sent"] == 1
+    assert outbox.send_pending()["recovered"] == 1  # taken back, then enqueued and sent
     assert len(mail.outbox) == 2
+    other.refresh_from_db()
+    assert (other.status, other.attempts) == (S.SENT, 2)
 
 
 @pytest.mark.django_db
@@ -169,10 +172,9 @@ def test_retries_stop_after_the_last_attempt(settings):
     assert (row.status, row.attempts) == (S.FAILED, 3)
     backdate(row, minutes=10_000)
     assert outbox.send_pending(attempts=3) == {
-        "sent": 0,
-        "failed": 0,
-        "skipped": 0,
+        "enqueued": 0,
         "waiting": 0,
+        "recovered": 0,
         "given_up": 1,
     }
 
@@ -199,4 +201,4 @@ def test_queue_ignores_missing_addresses(db):
 
 def test_command_help_is_vietnamese():
     text = SendPendingMail().create_parser("manage.py", "send_pending_mail").format_help()
-    assert "Gửi lại thư điện tử" in text and "Số lần gửi tối đa" in text
+    assert "Đưa vào hàng đợi gửi" in text and "Số lần gửi tối đa" in text
