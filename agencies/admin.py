@@ -89,7 +89,7 @@ class SecurityEventAdmin(ReadOnlyAdmin):
 
 @admin.register(OutgoingMail)
 class OutgoingMailAdmin(ReadOnlyAdmin):
-    """Read-only outbox: what was sent, what failed and why (retried by send_pending_mail)."""
+    """Read-only outbox: what was sent, what failed and why (retried by its job)."""
 
     list_display = ["created_at", "subject", "status", "attempts", "sent_at", "last_error"]
     list_filter = ["status", "created_at"]

@@ -221,7 +221,8 @@ class UserSession(models.Model):
 
 class OutgoingMail(models.Model):
     """One e-mail in the outbox (agencies/mail.py): written inside the business
-    transaction, sent after it commits, retried by ``send_pending_mail``."""
+    transaction, sent by a job enqueued after it commits (agencies/tasks.py), which retries
+    itself with backoff; ``send_pending_mail`` sweeps up what no job carries."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Chờ gửi")
