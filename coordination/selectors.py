@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.utils import timezone
 
-from agencies.access import own_body
+from agencies.access import own_body, reads_everything
 from agencies.models import Agency
 from coordination import timeliness as tl
 from coordination.models import Contribution, Participation, Task
@@ -164,6 +164,15 @@ def _task_counts(today: dt.date) -> dict:
         "done": sum(states[s] for s in tl.DONE_STATES),
         "draft": states[tl.DRAFT],
     }
+
+
+def listed_tasks(user):
+    """The items of the list page and of its Excel export: those the user sees (drafts only
+    for read-everything roles), with the timeliness annotation."""
+    tasks = tl.with_task_timeliness(Task.objects.visible_to(user))
+    if not reads_everything(user):
+        tasks = tasks.exclude(status=Task.Status.DRAFT)
+    return tasks
 
 
 def task_participants(task: Task, today: dt.date | None = None) -> list[Participation]:

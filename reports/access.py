@@ -14,6 +14,7 @@ from agencies.access import (  # noqa: F401  (re-exported for the app's views)
 from reports.models import (
     AgencyReport,
     ConsolidatedReport,
+    DocumentJob,
     GeneratedDocument,
     ReportAttachment,
     ReportRound,
@@ -54,6 +55,17 @@ def _documents(queryset, user):
     """Stored renderings are served through their own record's view; browsing the store
     itself is for read-everything roles."""
     return queryset if reads_everything(user) else queryset.none()
+
+
+@register_visibility(DocumentJob)
+def _document_jobs(queryset, user):
+    """A job's page and file are for the users who asked for its document: each was
+    allowed to download it when asking (the document's own view decided), and everyone
+    who asks for the same data joins the job."""
+    if not user.is_authenticated:
+        return queryset.none()
+    asked = DocumentJob.requesters.through.objects.filter(user_id=user.pk)
+    return queryset.filter(pk__in=asked.values("documentjob_id"))
 
 
 # --- Action flags -------------------------------------------------------------------

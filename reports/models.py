@@ -4,10 +4,12 @@ printable documents generated from them."""
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -260,13 +262,15 @@ class ConsolidatedReport(models.Model):
 
 
 def document_path(instance: GeneratedDocument, filename: str) -> str:
-    return f"documents/{instance.kind}/{uuid.uuid4().hex}.pdf"
+    suffix = Path(filename).suffix.lower() or ".pdf"
+    return f"documents/{instance.kind}/{uuid.uuid4().hex}{suffix}"
 
 
 class GeneratedDocument(models.Model):
-    """A rendered PDF, kept while the data behind it (``content_hash``) is unchanged.
-
-    A frozen document (an issued report) is never re-rendered.
+    """A built document or export, one per kind and object (``object_key``: the object,
+    its parameters and the reader's variant), kept while the data it was built from are
+    unchanged: ``data_key`` is the version of those data (``reports.catalog``), not a hash
+    of the content. A frozen document (an issued report) is never rebuilt.
     """
 
     class Kind(models.TextChoices):
@@ -275,11 +279,14 @@ class GeneratedDocument(models.Model):
         COORDINATION_STATUS = "coordination_status", _("Báo cáo tình hình phối hợp")
         REMINDER = "reminder", _("Công văn đôn đốc")
         TASK_DOSSIER = "task_dossier", _("Hồ sơ nhiệm vụ")
-        SCORING = "scoring", _("Kết quả chấm điểm Chỉ số CCHC")
+        SCORING_RESULTS = "scoring_results", _("Kết quả chấm điểm Chỉ số CCHC")
+        SCORECARD = "scorecard", _("Bảng điểm Chỉ số CCHC")
+        TASK_EXPORT = "task_export", _("Danh sách nhiệm vụ (Excel)")
+        RESULTS_EXPORT = "results_export", _("Kết quả Chỉ số CCHC (Excel)")
 
     kind = models.CharField(max_length=30, choices=Kind.choices)
     object_key = models.CharField(max_length=100)
-    content_hash = models.CharField(max_length=64)
+    data_key = models.CharField(max_length=64)
     file = models.FileField(upload_to=document_path, max_length=255)
     frozen = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now=True)
@@ -297,3 +304,72 @@ class GeneratedDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.object_key}"
+
+
+class DocumentJob(models.Model):
+    """One build of a document by a background job, for one version of its data.
+
+    Everyone who asks for the same document while its data are unchanged shares the job
+    (one per kind and ``data_key``) and becomes one of its ``requesters``: only they see
+    its page and its file. ``stage`` and ``progress`` say how far it is; a failed job keeps
+    a message for the reader and can be run again. A job with a ``snapshot`` (the HTML of
+    a report as it was issued, rendered in the issuing transaction) lays out exactly that
+    and stores it frozen. Operational state, not a record of the administration: no
+    history (the document it stores has one).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Đang chờ")
+        RUNNING = "running", _("Đang tạo")
+        DONE = "done", _("Đã xong")
+        FAILED = "failed", _("Không thành công")
+
+    class Stage(models.TextChoices):
+        QUEUED = "queued", _("Đang chờ đến lượt")
+        COLLECT = "collect", _("Đang tổng hợp dữ liệu")
+        LAYOUT = "layout", _("Đang dàn trang")
+        WRITE = "write", _("Đang ghi tệp")
+        STORE = "store", _("Đang lưu văn bản")
+        DONE = "done", _("Đã xong")
+
+    kind = models.CharField(max_length=30, choices=GeneratedDocument.Kind.choices)
+    object_key = models.CharField(max_length=100)
+    data_key = models.CharField(max_length=64)
+    params = models.JSONField(default=dict, blank=True)
+    filename = models.CharField(max_length=200)
+    freeze = models.BooleanField(default=False)
+    snapshot = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    requesters = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    pages = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    task_result_id = models.CharField(max_length=64, blank=True)
+    document = models.ForeignKey(
+        GeneratedDocument, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = VisibleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("tác vụ tạo văn bản")
+        verbose_name_plural = _("tác vụ tạo văn bản")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "data_key"], name="document_job_one_per_data")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.object_key} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}

@@ -1,46 +1,36 @@
 """Printable documents (Decree 30/2020/NĐ-CP layout) rendered by WeasyPrint.
 
-This module holds rendering, fonts, the Decree 30 header and closing helpers and storage;
-the content of reports' own documents is built in ``reports.documents``. Each ``*_pdf``
-function takes the document's data as plain values, hashes it and returns the PDF bytes:
-a stored ``GeneratedDocument`` is reused while its data is unchanged, and a frozen one
-(an issued report) is returned exactly as issued. All text is NFC-normalised.
-Views authorise; these functions do not look at the user.
+This module holds rendering, fonts and the Decree 30 header and closing around what each
+document says (``*_context``; the content itself comes from each app's ``documents.py``).
+Which documents exist, what data they are built from and how they are stored and queued
+is ``reports.catalog`` and ``reports.delivery``. Rendering is split in three steps so a
+job can report its progress honestly: the HTML (``render_html``, cheap), the layout into
+pages (``layout``) and the PDF bytes (``write``). All text is NFC-normalised. Views
+authorise; these functions do not look at the user.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import logging
 import unicodedata
 from functools import cache, wraps
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from agencies import history
-from agencies.access import reads_everything
 from agencies.models import Agency
 from reports import documents
-from reports.models import (
-    AgencyReport,
-    ConsolidatedReport,
-    GeneratedDocument,
-    ReportRound,
-)
+from reports.models import AgencyReport, ConsolidatedReport, ReportRound
 
 STATIC_DIR = Path(settings.BASE_DIR) / "static"
 PDF_CSS = STATIC_DIR / "css" / "pdf.css"
 PDF_TEMPLATES = Path(settings.BASE_DIR) / "templates" / "reports" / "pdf"
 NBSP = "\u00a0"
-Kind = GeneratedDocument.Kind
 
 # WeasyPrint and fontTools log every layout and subsetting step (and a HarfBuzz notice).
 for _name in ("weasyprint", "weasyprint.progress", "fontTools"):
@@ -145,83 +135,60 @@ def header(agency: Agency, *, number: int | None, symbol: str, day: dt.date, sub
     }
 
 
-# --- Rendering and caching ----------------------------------------------------------------
+# --- Rendering ----------------------------------------------------------------------------
+
+LOCALE_FILE = Path(settings.BASE_DIR) / "locale" / "vi" / "LC_MESSAGES" / "django.mo"
+# What a document says comes from these modules: a change to them is a new layout version.
+CONTENT_MODULES = [
+    Path(settings.BASE_DIR) / name
+    for name in (
+        "reports/pdf.py",
+        "reports/documents.py",
+        "coordination/documents.py",
+        "coordination/exports.py",
+        "scoring/documents.py",
+        "scoring/exports.py",
+    )
+]
 
 
 @cache
-def _layout_version() -> str:
-    """Hash of the PDF templates and CSS: a layout change invalidates stored documents."""
+def layout_version() -> str:
+    """Hash of the PDF templates and CSS, the Vietnamese catalogue, the modules that say
+    what documents contain and the portal's place names: a change to any of them is a new
+    version of every stored (unfrozen) document. Computed once per process."""
     digest = hashlib.sha256(PDF_CSS.read_bytes())
-    for path in sorted(PDF_TEMPLATES.glob("*.html")):
-        digest.update(path.read_bytes())
+    files = [*sorted(PDF_TEMPLATES.glob("*.html")), LOCALE_FILE, *CONTENT_MODULES]
+    for path in files:
+        digest.update(path.read_bytes() if path.exists() else b"")
+    digest.update(f"{settings.PORTAL_PROVINCE_NAME}|{settings.PORTAL_PLACE_NAME}".encode())
     return digest.hexdigest()[:16]
 
 
 @in_vietnamese
-def render_pdf(template: str, context: dict) -> bytes:
+def render_html(template: str, context: dict) -> str:
+    """The document's HTML, NFC-normalised (milliseconds: no layout)."""
+    return unicodedata.normalize("NFC", render_to_string(template, nfc(context)))
+
+
+def layout(html: str):
+    """Lay the HTML out into pages (WeasyPrint's ``Document``; most of the time)."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    html = unicodedata.normalize("NFC", render_to_string(template, context))
     fonts = FontConfiguration()
     css = CSS(filename=str(PDF_CSS), font_config=fonts)
-    document = HTML(string=html, base_url=str(STATIC_DIR))
-    return document.write_pdf(stylesheets=[css], font_config=fonts)
+    return HTML(string=html, base_url=str(STATIC_DIR)).render(stylesheets=[css], font_config=fonts)
 
 
-def content_hash(template: str, context: dict) -> str:
-    payload = json.dumps(
-        [_layout_version(), template, context], sort_keys=True, default=str, ensure_ascii=False
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()
+def write(document) -> bytes:
+    """The PDF bytes of laid-out pages (fonts embedded and subset)."""
+    return document.write_pdf()
 
 
-def _read(doc: GeneratedDocument) -> bytes | None:
-    try:
-        with doc.file.open("rb") as handle:
-            return handle.read()
-    except (FileNotFoundError, ValueError):
-        return None
-
-
-def frozen_document(kind: str, key: str) -> bytes | None:
-    doc = GeneratedDocument.objects.filter(kind=kind, object_key=key, frozen=True).first()
-    return _read(doc) if doc else None
-
-
-def stored_or_render(
-    kind: str, key: str, template: str, context: dict, *, freeze=False, actor=None
-) -> bytes:
-    """The stored PDF when its data is unchanged (or it is frozen), else a fresh render,
-    stored with history: ``actor`` when a user's act produced it (issuing), else the
-    named system actor (a rendering on download is the system's work)."""
-    context = nfc(context)
-    digest = content_hash(template, context)
-    doc = GeneratedDocument.objects.filter(kind=kind, object_key=key).first()
-    if doc is not None and (doc.frozen or doc.content_hash == digest):
-        data = _read(doc)
-        if data is not None:
-            return data
-    pdf = render_pdf(template, context)
-    doc = doc or GeneratedDocument(kind=kind, object_key=key)
-    old_name = doc.file.name if doc.file else ""
-    doc.content_hash, doc.frozen = digest, freeze or doc.frozen
-    doc.file.save(f"{kind}.pdf", ContentFile(pdf), save=False)
-    if freeze:
-        reason = _("Ban hành và lưu văn bản")
-    elif doc.pk:
-        reason = _("Tạo lại văn bản do dữ liệu thay đổi")
-    else:
-        reason = _("Tạo văn bản")
-    try:
-        with transaction.atomic():
-            history.save(doc, reason, actor)
-    except IntegrityError:  # a parallel request stored the same document first
-        return pdf
-    if old_name:
-        storage = doc.file.storage
-        transaction.on_commit(lambda: storage.delete(old_name))
-    return pdf
+def render_pdf(template: str, context: dict) -> bytes:
+    """HTML, layout and PDF in one call (for callers that need no progress)."""
+    return write(layout(render_html(template, context)))
 
 
 def _closing(recipients: list[str], signer_title: list[str], signer_name: str) -> dict:
@@ -240,6 +207,7 @@ def summary_of(title: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+@in_vietnamese
 def consolidated_context(rnd: ReportRound) -> dict:
     """The administrative frame around what the consolidated report says
     (``reports.documents``): number and date once issued, the signer as edited."""
@@ -268,20 +236,10 @@ def consolidated_context(rnd: ReportRound) -> dict:
     }
 
 
-@in_vietnamese
-def consolidated_pdf(rnd: ReportRound, *, freeze: bool = False, actor=None) -> bytes:
-    key = f"round-{rnd.pk}"
-    frozen = frozen_document(Kind.CONSOLIDATED, key)
-    if frozen is not None:
-        return frozen
-    context = consolidated_context(rnd)
-    template = "reports/pdf/consolidated.html"
-    return stored_or_render(Kind.CONSOLIDATED, key, template, context, freeze=freeze, actor=actor)
-
-
 # --- b. One body's report ------------------------------------------------------------------
 
 
+@in_vietnamese
 def agency_report_context(report: AgencyReport) -> dict:
     rnd, agency = report.round, report.agency
     day = timezone.localdate(report.submitted_at) if report.submitted_at else timezone.localdate()
@@ -294,17 +252,10 @@ def agency_report_context(report: AgencyReport) -> dict:
     }
 
 
-@in_vietnamese
-def agency_report_pdf(report: AgencyReport) -> bytes:
-    context = agency_report_context(report)
-    return stored_or_render(
-        Kind.AGENCY_REPORT, f"report-{report.pk}", "reports/pdf/agency_report.html", context
-    )
-
-
 # --- c. Coordination status for a period -----------------------------------------------------
 
 
+@in_vietnamese
 def coordination_status_context(date_from: dt.date, date_to: dt.date, today: dt.date) -> dict:
     lead = Agency.objects.lead()
     signer_title, signer_name = lead_signer()
@@ -319,19 +270,10 @@ def coordination_status_context(date_from: dt.date, date_to: dt.date, today: dt.
     }
 
 
-@in_vietnamese
-def coordination_status_pdf(date_from: dt.date, date_to: dt.date) -> bytes:
-    today = timezone.localdate()
-    context = coordination_status_context(date_from, date_to, today)
-    key = f"{date_from.isoformat()}_{date_to.isoformat()}"
-    return stored_or_render(
-        Kind.COORDINATION_STATUS, key, "reports/pdf/coordination_status.html", context
-    )
-
-
 # --- d. Reminder letter ----------------------------------------------------------------------
 
 
+@in_vietnamese
 def reminder_context(agency: Agency, today: dt.date) -> dict:
     lead = Agency.objects.lead()
     signer_title, signer_name = lead_signer()
@@ -347,16 +289,10 @@ def reminder_context(agency: Agency, today: dt.date) -> dict:
     }
 
 
-@in_vietnamese
-def reminder_pdf(agency: Agency) -> bytes:
-    today = timezone.localdate()
-    context = reminder_context(agency, today)
-    return stored_or_render(Kind.REMINDER, agency.code, "reports/pdf/reminder.html", context)
-
-
 # --- f. One item's dossier -------------------------------------------------------------------
 
 
+@in_vietnamese
 def task_dossier_context(task, user) -> dict:
     """The administrative header around what the dossier says (``coordination.documents``)."""
     from coordination.documents import task_dossier_content
@@ -371,15 +307,6 @@ def task_dossier_context(task, user) -> dict:
     }
 
 
-@in_vietnamese
-def task_dossier_pdf(task, user) -> bytes:
-    context = task_dossier_context(task, user)
-    variant = f"a{user.agency_id or 0}-{'all' if reads_everything(user) else 'body'}"
-    return stored_or_render(
-        Kind.TASK_DOSSIER, f"task-{task.pk}-{variant}", "reports/pdf/task_dossier.html", context
-    )
-
-
 # --- e. PAR scoring results and one body's scorecard ----------------------------------------
 
 
@@ -391,6 +318,7 @@ def _num(value) -> str:
     return plain_number(value)
 
 
+@in_vietnamese
 def scoring_results_context(period, user) -> dict:
     """Ranking tables by group with bands; the content is scoring's
     (``scoring.documents.results_content``), the header and closing are the document's."""
@@ -414,13 +342,6 @@ def scoring_results_context(period, user) -> dict:
 
 
 @in_vietnamese
-def scoring_results_pdf(period, user) -> bytes:
-    context = scoring_results_context(period, user)
-    return stored_or_render(
-        Kind.SCORING, f"results-{period.pk}", "reports/pdf/scoring_results.html", context
-    )
-
-
 def scorecard_context(assessment) -> dict:
     """One body's scorecard; the content is scoring's (``scoring.documents``)."""
     from scoring.documents import scorecard_content
@@ -435,11 +356,3 @@ def scorecard_context(assessment) -> dict:
         **scorecard_content(assessment),
         "closing": _closing([assessment.agency.name], signer_title, signer_name),
     }
-
-
-@in_vietnamese
-def scorecard_pdf(assessment) -> bytes:
-    context = scorecard_context(assessment)
-    return stored_or_render(
-        Kind.SCORING, f"assessment-{assessment.pk}", "reports/pdf/scorecard.html", context
-    )

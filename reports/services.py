@@ -397,8 +397,10 @@ def consolidated_issue(
 ) -> ConsolidatedReport:
     """Issue what is on screen: apply ``edit`` (if given) and issue in one transaction —
     assign the next number of the year, freeze the totals and the PDF. Any error leaves
-    the report as it was, edit included."""
-    from reports import pdf
+    the report as it was, edit included. The PDF's HTML is rendered here, from the data as
+    issued; a job lays it out and stores it frozen after commit (``delivery.document_freeze``),
+    so issuing waits for no layout."""
+    from reports import catalog, delivery
     from reports.selectors import indicator_totals
 
     try:
@@ -419,5 +421,5 @@ def consolidated_issue(
     rnd = report.round
     rnd.status = ReportRound.Status.ISSUED
     history.save(rnd, _("Ban hành báo cáo tổng hợp"), actor)
-    pdf.consolidated_pdf(report.round, freeze=True, actor=actor)
+    delivery.document_freeze(actor=actor, ask=catalog.consolidated(rnd))
     return report

@@ -25,4 +25,10 @@ urlpatterns = [
     path("tasks/<int:pk>/dossier.pdf", views.task_dossier_pdf, name="task_dossier_pdf"),
     path("scoring/<int:pk>/results.pdf", views.scoring_results_pdf, name="scoring_results_pdf"),
     path("scoring/assessments/<int:pk>/scorecard.pdf", views.scorecard_pdf, name="scorecard_pdf"),
+    path("exports/tasks.xlsx", views.task_export_file, name="task_export_file"),
+    path("scoring/<int:pk>/results.xlsx", views.results_export_file, name="results_export_file"),
+    path("documents/<int:pk>/", views.document_job, name="document_job"),
+    path("documents/<int:pk>/status/", views.document_job_status, name="document_job_status"),
+    path("documents/<int:pk>/file/", views.document_job_download, name="document_job_download"),
+    path("documents/<int:pk>/retry/", views.document_job_retry, name="document_job_retry"),
 ]

@@ -1,15 +1,15 @@
 """Thin function views: fetch through the access layer, bind a form, call one service.
-PDF views authorise and stream what ``reports.pdf`` returns."""
+Document views authorise and hand what is asked to ``reports.delivery`` (a stored file,
+a small build, or a job and its status page)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,21 +20,22 @@ from agencies.files import download
 from agencies.models import Agency
 from agencies.once import AlreadySubmitted, already, once
 from coordination.models import Task
-from reports import access, pdf, selectors, services
+from reports import access, catalog, delivery, selectors, services, store
 from reports.forms import AgencyReportForm, ConsolidatedForm, ReasonForm, RoundForm, YearForm
-from reports.models import AgencyReport, ConsolidatedReport, ReportAttachment, ReportRound
+from reports.models import (
+    AgencyReport,
+    ConsolidatedReport,
+    DocumentJob,
+    GeneratedDocument,
+    ReportAttachment,
+    ReportRound,
+)
 from scoring import access as scoring_access
 
 
 def _errors(request: HttpRequest, exc: ValidationError) -> None:
     for message in exc.messages:
         messages.error(request, message)
-
-
-def _pdf(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
 
 
 def _round(request: HttpRequest, pk: int) -> ReportRound:
@@ -322,19 +323,21 @@ def consolidated_issue(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- Documents ------------------------------------------------------------------------------
+#
+# Each view authorises the reader and names what is asked (``reports.catalog``);
+# ``reports.delivery.respond`` serves the stored file, builds a small document here or
+# queues a job and answers 303 to its status page.
 
 
 @require_GET
 def consolidated_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     rnd = _round(request, pk)
-    return _pdf(pdf.consolidated_pdf(rnd), f"bao-cao-tong-hop-{rnd.year}-{rnd.pk}.pdf")
+    return delivery.respond(request, catalog.consolidated(rnd))
 
 
 @require_GET
 def agency_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    report = _report(request, pk)
-    name = f"bao-cao-{report.agency.code.lower()}-{report.round.year}-{report.round_id}.pdf"
-    return _pdf(pdf.agency_report_pdf(report), name)
+    return delivery.respond(request, catalog.agency_report(_report(request, pk)))
 
 
 def _date_param(request: HttpRequest, name: str, default: dt.date) -> dt.date:
@@ -353,15 +356,14 @@ def coordination_status_pdf(request: HttpRequest) -> HttpResponse:
     end = _date_param(request, "to", dt.date(year, 12, 31))
     if end < start:
         raise Http404
-    data = pdf.coordination_status_pdf(start, end)
-    return _pdf(data, f"tinh-hinh-phoi-hop-{start:%Y%m%d}-{end:%Y%m%d}.pdf")
+    return delivery.respond(request, catalog.coordination_status(start, end))
 
 
 @require_GET
 def reminder_letter_pdf(request: HttpRequest, code: str) -> HttpResponse:
     access.require(access.reports_manage(request.user))
     agency = access.get_visible_or_404(Agency.objects, request.user, code=code)
-    return _pdf(pdf.reminder_pdf(agency), f"cong-van-don-doc-{agency.code.lower()}.pdf")
+    return delivery.respond(request, catalog.reminder(agency))
 
 
 @require_GET
@@ -369,18 +371,32 @@ def task_dossier_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     task = access.get_visible_or_404(
         Task.objects.select_related("chair_agency", "tracking_agency"), request.user, pk=pk
     )
-    data = pdf.task_dossier_pdf(task, request.user)
-    return _pdf(data, f"ho-so-nhiem-vu-{task.pk}.pdf")
+    return delivery.respond(request, catalog.task_dossier(task, request.user))
+
+
+@require_GET
+def task_export_file(request: HttpRequest) -> HttpResponse:
+    """The item list as filtered on screen (``task_export`` hands over here)."""
+    return delivery.respond(request, catalog.task_export(request.user, request.GET))
+
+
+def _period(request: HttpRequest, pk: int):
+    from scoring.models import ScoringPeriod
+
+    return access.get_visible_or_404(ScoringPeriod.objects, request.user, pk=pk)
 
 
 @require_GET
 def scoring_results_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    from scoring.models import ScoringPeriod
-
-    period = access.get_visible_or_404(ScoringPeriod.objects, request.user, pk=pk)
+    period = _period(request, pk)
     access.require(scoring_access.results_visible_to(request.user, period) == "all")
-    data = pdf.scoring_results_pdf(period, request.user)
-    return _pdf(data, f"ket-qua-chi-so-cchc-{period.year}-{period.pk}.pdf")
+    return delivery.respond(request, catalog.scoring_results(period, request.user))
+
+
+@require_GET
+def results_export_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """A period's results in Excel (``period_results_export`` hands over here)."""
+    return delivery.respond(request, catalog.results_export(_period(request, pk), request.user))
 
 
 @require_GET
@@ -390,6 +406,71 @@ def scorecard_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = access.get_visible_or_404(
         Assessment.objects.select_related("agency", "period", "criteria_set"), request.user, pk=pk
     )
-    data = pdf.scorecard_pdf(assessment)
-    name = f"bang-diem-{assessment.agency.code.lower()}-{assessment.period.year}.pdf"
-    return _pdf(data, name)
+    return delivery.respond(request, catalog.scorecard(assessment))
+
+
+# --- Document jobs: the status page, its JSON, the file, trying again -----------------------
+
+
+def _job(request: HttpRequest, pk: int) -> DocumentJob:
+    job = access.get_visible_or_404(
+        DocumentJob.objects.select_related("document").defer("snapshot"), request.user, pk=pk
+    )
+    return delivery.document_job_refresh(job)
+
+
+def _job_state(job: DocumentJob) -> dict:
+    """What the status page shows and its script polls (the same words in both)."""
+    stage = job.get_stage_display()
+    if job.stage == DocumentJob.Stage.WRITE and job.pages:
+        stage = _("Đang ghi tệp PDF (%(pages)s trang)") % {"pages": job.pages}
+    done = job.status == DocumentJob.Status.DONE and job.document_id is not None
+    return {
+        "status": job.status,
+        "finished": job.finished,
+        "done": done,
+        "failed": job.status == DocumentJob.Status.FAILED,
+        "progress": job.progress,
+        "stage": str(stage),
+        "error": job.error,
+        "download": reverse("document_job_download", args=[job.pk]) if done else "",
+    }
+
+
+@require_GET
+def document_job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job(request, pk)
+    context = {
+        "job": job,
+        "state": _job_state(job),
+        "kind": GeneratedDocument.Kind(job.kind).label,
+        "status_url": reverse("document_job_status", args=[job.pk]),
+    }
+    return render(request, "reports/document_job.html", context)
+
+
+@require_GET
+def document_job_status(request: HttpRequest, pk: int) -> JsonResponse:
+    response = JsonResponse(_job_state(_job(request, pk)))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def document_job_download(request: HttpRequest, pk: int) -> FileResponse:
+    job = _job(request, pk)
+    ready = job.status == DocumentJob.Status.DONE and job.document_id is not None
+    handle = store.open_file(job.document) if ready else None
+    if handle is None:
+        raise Http404
+    return delivery.file_response(handle, job.filename, catalog.SPECS[job.kind].content_type)
+
+
+@require_POST
+def document_job_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job(request, pk)
+    try:
+        delivery.document_job_retry(actor=request.user, job=job)
+    except ValidationError as exc:
+        _errors(request, exc)
+    return redirect("document_job", pk=job.pk)

@@ -102,3 +102,32 @@ def make_overdue(task: Task, days: int = 5) -> Task:
     Participation.objects.filter(task=task).update(due_date=None)
     task.refresh_from_db()
     return task
+
+
+def document(ask, user=None) -> bytes:
+    """A document's bytes as the portal stores it (stored when current, else built now)."""
+    from reports.delivery import document_bytes
+
+    return document_bytes(ask, user)
+
+
+def fetch_document(client, url: str):
+    """Ask for a document as a reader does and return the response that carries the file:
+    a stored or small document comes at once; otherwise follow the 303 to its status page,
+    let the job run (immediate backend, after commit) and download the file. The file's
+    bytes are ``response.data``."""
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.get(url)
+    if response.status_code == 303:
+        job_url = response["Location"]
+        assert client.get(job_url).status_code == 200
+        state = client.get(job_url + "status/").json()
+        assert state["done"], state
+        response = client.get(state["download"])
+    if response.status_code == 302:  # an address that hands over to reports'
+        return fetch_document(client, response["Location"])
+    streaming = getattr(response, "streaming", False)
+    response.data = b"".join(response.streaming_content) if streaming else b""
+    return response

@@ -21,6 +21,7 @@ from coordination.models import Attachment, Contribution
 from tests.conftest import login
 from tests.coordination_factories import make_task
 from tests.factories import UserFactory, agency
+from tests.reports_factories import fetch_document
 
 PDF = b"%PDF-1.4\n%test\n"
 DRAFT_TOKEN = "XYZQ7319"
@@ -49,14 +50,14 @@ def _channels(client, task, attachment) -> dict[str, str | int]:
         "history": client.get(reverse("task_history", args=[task.pk])),
     }
     assert all(r.status_code == 200 for r in pages.values())
-    dossier = client.get(reverse("task_dossier_pdf", args=[task.pk]))
+    dossier = fetch_document(client, reverse("task_dossier_pdf", args=[task.pk]))
     assert dossier.status_code == 200
-    export = client.get(reverse("task_export"))
+    export = fetch_document(client, reverse("task_export"))
     assert export.status_code == 200
     return {
         **{name: r.content.decode() for name, r in pages.items()},
-        "dossier": _pdf_text(dossier.content),
-        "export": _xlsx_text(export.content),
+        "dossier": _pdf_text(dossier.data),
+        "export": _xlsx_text(export.data),
         "download": client.get(reverse("attachment_download", args=[attachment.pk])).status_code,
     }
 

@@ -17,6 +17,7 @@ from coordination.models import Contribution, Participation, ReminderLog, Task
 from tests.conftest import login
 from tests.coordination_factories import make_task
 from tests.factories import agency, in_days
+from tests.reports_factories import fetch_document
 
 PDF = b"%PDF-1.4\n%test\n"
 
@@ -357,7 +358,7 @@ def test_reminder_recorded_and_its_mail_kept_when_mail_server_is_down(
     def down(*args, **kwargs):
         raise ConnectionRefusedError("SMTP down")
 
-    monkeypatch.setattr("agencies.mail.send_mail", down)
+    monkeypatch.setattr("agencies.tasks.django_mail.send_mail", down)
     with django_capture_on_commit_callbacks(execute=True):
         counts = reminders.send_due_reminders(today=in_days(0))
     assert counts["sent"] >= 1
@@ -412,8 +413,8 @@ def test_send_reminders_command_runs_twice_without_duplicates(noivu):
 def test_excel_export_matches_the_filtered_list_and_neutralises_formulas(noivu):
     make_task(actor=noivu, title='=HYPERLINK("http://x")', category="plan")
     make_task(actor=noivu, title="Kiểm tra CCHC", category="inspection")
-    response = login(noivu).get(reverse("task_export") + "?category=plan")
-    sheet = load_workbook(BytesIO(response.content)).active
+    response = fetch_document(login(noivu), reverse("task_export") + "?category=plan")
+    sheet = load_workbook(BytesIO(response.data)).active
     rows = list(sheet.iter_rows(min_row=2))
     assert len(rows) == 1
     title = rows[0][1]

@@ -37,12 +37,13 @@ def test_an_english_browser_still_gets_vietnamese(chair_focal):
 
 @pytest.mark.django_db
 def test_a_document_rendered_for_an_english_reader_stays_vietnamese(noivu):
-    from reports import pdf
+    from reports import catalog
     from tests.coordination_factories import make_task
+    from tests.reports_factories import document
     from tests.test_pdf import pdf_text
 
     task = make_task(actor=noivu)
     with translation.override("en"):
-        text = pdf_text(pdf.task_dossier_pdf(task, noivu))
+        text = pdf_text(document(catalog.task_dossier(task, noivu), noivu))
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
     assert "Cơ quan chủ trì" in text

@@ -16,12 +16,13 @@ from agencies.demo import seed_users
 from agencies.models import User
 from coordination import demo as coordination_demo
 from coordination.models import Task
+from reports import catalog, pdf
 from reports import demo as reports_demo
-from reports import pdf
 from reports.models import AgencyReport, ReportRound
 from scoring import demo as scoring_demo
 from scoring.models import Assessment, ScoringPeriod
 from tests.conftest import login
+from tests.reports_factories import document, fetch_document
 
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
@@ -101,10 +102,10 @@ def test_leadership_downloads_every_kind_from_demo_data(demo):
         ),
     }
     for kind, (url, expected) in downloads.items():
-        response = client.get(url)
+        response = fetch_document(client, url)
         assert response.status_code == 200, kind
         assert response["Content-Type"] == "application/pdf"
-        assert_document(response.content, *expected)
+        assert_document(response.data, *expected)
 
 
 def test_officer_downloads_reminder_letter_with_overdue_items(demo):
@@ -112,9 +113,9 @@ def test_officer_downloads_reminder_letter_with_overdue_items(demo):
     from reports.selectors import overdue_by_agency
 
     body = overdue_by_agency()[0]
-    response = client.get(reverse("reminder_letter_pdf", args=[body["agency__code"]]))
+    response = fetch_document(client, reverse("reminder_letter_pdf", args=[body["agency__code"]]))
     assert response.status_code == 200
-    text = assert_document(response.content, "Kính gửi:", "V/v đôn đốc", "/SNV-CCHC")
+    text = assert_document(response.data, "Kính gửi:", "V/v đôn đốc", "/SNV-CCHC")
     assert body["agency__name"].split()[-1] in text
 
 
@@ -125,7 +126,7 @@ def test_consolidated_totals_equal_sum_of_submissions(demo):
     context = pdf.consolidated_context(q1)
     totals = {row["label"]: row["total"] for row in context["indicators"]}
     assert totals["Số hồ sơ thủ tục hành chính đã tiếp nhận"] == expected
-    text = pdf_text(pdf.consolidated_pdf(q1))
+    text = pdf_text(document(catalog.consolidated(q1)))
     assert f"{expected}" in text
 
 
@@ -135,14 +136,14 @@ def test_district_report_header_and_decomposed_input_is_normalised(demo):
     decomposed = unicodedata.normalize("NFD", "Kết quả cải cách ở Tuy Hòa")
     report.sections = dict(report.sections, direction=decomposed)
     report.save()
-    text = pdf_text(pdf.agency_report_pdf(report))
+    text = pdf_text(document(catalog.agency_report(report)))
     assert "Kết quả cải cách ở Tuy Hòa" in text
     assert "ỦY BAN NHÂN DÂN" in text and "THÀNH PHỐ TUY HÒA" in text
 
 
 def test_first_page_has_no_page_number_and_later_pages_do(demo):
     q1 = ReportRound.objects.get(year=2024, period="Q1")
-    reader = PdfReader(io.BytesIO(pdf.consolidated_pdf(q1)))
+    reader = PdfReader(io.BytesIO(document(catalog.consolidated(q1))))
     assert len(reader.pages) >= 2
     lines = [[ln.strip() for ln in page.extract_text().splitlines()] for page in reader.pages]
     assert "2" in lines[1]
@@ -175,5 +176,5 @@ def test_tuyhoa_cannot_download_another_bodys_scorecard_before_publication(demo)
     stp = Assessment.objects.get(period=period, agency__code="STP")
     own = Assessment.objects.get(period=period, agency__code="TUYHOA")
     assert client.get(reverse("scorecard_pdf", args=[stp.pk])).status_code == 404
-    assert client.get(reverse("scorecard_pdf", args=[own.pk])).status_code == 200
+    assert fetch_document(client, reverse("scorecard_pdf", args=[own.pk])).status_code == 200
     assert client.get(reverse("scoring_results_pdf", args=[period.pk])).status_code == 403

@@ -1,23 +1,38 @@
 """Permission matrix for every reports URL × method × cast member.
 
 anonymous → login redirect; a body with no part → 404; visible but the role may not
-act → 403; allowed → 200 (pages, PDFs) or 302 with state changed. Refused POSTs change
-nothing. ``test_every_reports_url_is_covered`` fails when a URL is missing here.
+act → 403; allowed → 200 (pages, documents built in the request, files) or 303 (a document
+built by a job: its status page) or 302 with state changed. A document job is seen only by
+those who asked for it. Refused POSTs change nothing. ``test_every_reports_url_is_covered``
+fails when a URL is missing here.
 """
 
 from __future__ import annotations
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from agencies.once import new_token
 from reports import services
-from reports.models import AgencyReport, ConsolidatedReport, ReportRound
+from reports.models import (
+    AgencyReport,
+    ConsolidatedReport,
+    DocumentJob,
+    GeneratedDocument,
+    ReportRound,
+)
 from reports.urls import urlpatterns
 from tests.conftest import CAST
 from tests.factories import agency
-from tests.reports_factories import GOOD_SECTIONS, GOOD_VALUES, make_task, report_of
+from tests.reports_factories import (
+    GOOD_SECTIONS,
+    GOOD_VALUES,
+    fetch_document,
+    make_task,
+    report_of,
+)
 from tests.scoring_factories import assessment_of, build_period
 
 OUTSIDERS = {"council": 404, "tracker_focal": 404, "unrelated_focal": 404}  # SNV, SYT: not required
@@ -32,6 +47,9 @@ def expect(default: int, **overrides: int) -> dict[str, int]:
 
 
 PROVINCE_PAGE = expect(404, noivu=200, leader=200, **REQUIRED_NON_OFFICERS)
+PROVINCE_JOB = expect(404, noivu=303, leader=303, **REQUIRED_NON_OFFICERS)
+OWN_JOB = expect(404, noivu=303, leader=303, chair_focal=303, chair_staff=303)
+ASKER = expect(404, noivu=200)  # the job was asked for by noivu
 OFFICER_ON_ROUND = expect(404, noivu=200, leader=403, **REQUIRED_NON_OFFICERS)
 OWN_REPORT = expect(404, noivu=200, leader=200, chair_focal=200, chair_staff=200)
 REVIEW = expect(404, noivu=302, leader=403, chair_focal=403, chair_staff=403)
@@ -62,7 +80,7 @@ MATRIX = [
     ("consolidated_edit", "round", "get", None, OFFICER_ON_ROUND),
     ("consolidated_edit", "round", "post", "consolidated_form", OFFICER_ON_ROUND | {"noivu": 302}),
     ("consolidated_issue", "round", "post", {}, OFFICER_ON_ROUND | {"noivu": 302}),
-    ("consolidated_pdf", "round", "get", None, PROVINCE_PAGE),
+    ("consolidated_pdf", "round", "get", None, PROVINCE_JOB),
     ("agency_report_detail", "stp_report", "get", None, OWN_REPORT),
     ("agency_report_edit", "stc_report", "get", None, EDIT_STC),
     ("agency_report_edit", "stc_report", "post", "report_form", EDIT_STC | {"contrib_focal": 302}),
@@ -70,18 +88,25 @@ MATRIX = [
     ("agency_report_accept", "stp_report", "post", {}, REVIEW),
     ("agency_report_pdf", "stp_report", "get", None, OWN_REPORT),
     ("report_attachment_download", "attachment", "get", None, OWN_REPORT),
-    ("coordination_status_pdf", None, "get", None, expect(403, noivu=200, leader=200)),
-    ("reminder_letter_pdf", "code", "get", None, expect(403, noivu=200)),
+    ("coordination_status_pdf", None, "get", None, expect(403, noivu=303, leader=303)),
+    ("reminder_letter_pdf", "code", "get", None, expect(403, noivu=303)),
     ("task_dossier_pdf", "task", "get", None, expect(200, unrelated_focal=404)),
+    ("task_export_file", None, "get", None, expect(200)),
     # A body with no part in the period gets 404; an assessed body 403 before publication.
     (
         "scoring_results_pdf",
         "period",
         "get",
         None,
-        expect(403, noivu=200, leader=200, **OUTSIDERS),
+        expect(403, noivu=303, leader=303, **OUTSIDERS),
     ),
-    ("scorecard_pdf", "stp_assessment", "get", None, OWN_REPORT),
+    # Before publication a body's export holds its own row only.
+    ("results_export_file", "period", "get", None, expect(200, **OUTSIDERS)),
+    ("scorecard_pdf", "stp_assessment", "get", None, OWN_JOB),
+    ("document_job", "done_job", "get", None, ASKER),
+    ("document_job_status", "done_job", "get", None, ASKER),
+    ("document_job_download", "done_job", "get", None, ASKER),
+    ("document_job_retry", "failed_job", "post", {}, expect(404, noivu=302)),
 ]
 
 COVERED_URL_NAMES = {row[0] for row in MATRIX}
@@ -118,7 +143,10 @@ def world(db, noivu, chair_focal, contrib_focal):
     cons.save()
     task = make_task(actor=noivu, chair="STP", tracker="SNV", contributors=("STC",))
     period = build_period(noivu, codes=("STP", "STC", "TUYHOA"))
+    done_job, failed_job = _jobs(noivu)
     return {
+        "done_job": {"pk": done_job.pk},
+        "failed_job": {"pk": failed_job.pk},
         "period": {"pk": period.pk},
         "stp_assessment": {"pk": assessment_of(period, "STP").pk},
         "round": {"pk": rnd.pk},
@@ -141,6 +169,23 @@ def world(db, noivu, chair_focal, contrib_focal):
 ROUND_DATES = ("2024-01-01", "2024-03-31", "2024-04-10")
 
 
+def _jobs(asker) -> tuple[DocumentJob, DocumentJob]:
+    """A done job with its stored file and a failed one, both asked for by ``asker``."""
+    doc = GeneratedDocument(kind="coordination_status", object_key="2024", data_key="v1")
+    doc.file.save("tinh-hinh.pdf", ContentFile(b"%PDF-1.4 test"), save=False)
+    doc.save()
+    common = {"kind": "coordination_status", "object_key": "2024", "requested_by": asker}
+    done = DocumentJob.objects.create(
+        **common, data_key="v1", filename="a.pdf", status="done", document=doc
+    )
+    failed = DocumentJob.objects.create(
+        **common, data_key="v2", filename="a.pdf", status="failed", error="Lỗi"
+    )
+    for job in (done, failed):
+        job.requesters.add(asker)
+    return done, failed
+
+
 def snapshot() -> tuple:
     return (
         ReportRound.objects.count(),
@@ -150,6 +195,7 @@ def snapshot() -> tuple:
             )
         ),
         list(ConsolidatedReport.objects.values_list("sections", "number", "issued_at")),
+        list(DocumentJob.objects.order_by("pk").values_list("status", flat=True)),
     )
 
 
@@ -195,8 +241,9 @@ def test_contributing_body_gets_only_its_own_part_of_the_dossier(cast, world):
 
     from pypdf import PdfReader
 
-    response = cast("contrib_focal").get(reverse("task_dossier_pdf", kwargs=world["task"]))
-    text = "".join(p.extract_text() for p in PdfReader(BytesIO(response.content)).pages)
+    url = reverse("task_dossier_pdf", kwargs=world["task"])
+    response = fetch_document(cast("contrib_focal"), url)
+    text = "".join(p.extract_text() for p in PdfReader(BytesIO(response.data)).pages)
     assert "Bản trích phần của cơ quan phối hợp" in text
 
 
@@ -222,5 +269,5 @@ def test_district_cannot_download_another_bodys_scorecard_before_publication(wor
     from scoring.models import ScoringPeriod
 
     ScoringPeriod.objects.filter(pk=world["period"]["pk"]).update(published_at=timezone.now())
-    assert client.get(results).status_code == 200
+    assert client.get(results).status_code == 303  # built by a job
     assert client.get(url).status_code == 404

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,7 +14,7 @@ from agencies.history import SYSTEM_USERNAME
 from coordination import services as coord
 from coordination import timeliness
 from coordination.models import Participation
-from reports import documents, pdf, services
+from reports import catalog, documents, pdf, services
 from reports.models import AgencyReport, ConsolidatedReport, GeneratedDocument
 from reports.selectors import coordination_status, overdue_by_agency
 from scoring.computed import figures
@@ -21,6 +22,7 @@ from tests.conftest import login
 from tests.factories import agency
 from tests.reports_factories import (
     GOOD_VALUES,
+    document,
     focal,
     make_overdue,
     make_round,
@@ -233,14 +235,14 @@ def test_reports_history_rows_carry_the_acting_user_and_a_reason(noivu):
 def test_generated_documents_have_history_with_system_actor_or_the_issuer(noivu):
     rnd = make_round(actor=noivu)
     report = submit(rnd, "STP")
-    pdf.agency_report_pdf(report)
+    document(catalog.agency_report(report))
     doc = GeneratedDocument.objects.get(kind="agency_report")
     first = doc.history.get()
     assert first.history_user.username == SYSTEM_USERNAME
     assert first.history_change_reason == "Tạo văn bản"
     services.report_return(actor=noivu, report=report, reason="Bổ sung")
     submit(rnd, "STP", values=GOOD_VALUES | {"inspections": 9})
-    pdf.agency_report_pdf(AgencyReport.objects.get(pk=report.pk))
+    document(catalog.agency_report(AgencyReport.objects.get(pk=report.pk)))
     assert [h.history_change_reason for h in doc.history.order_by("history_id")] == [
         "Tạo văn bản",
         "Tạo lại văn bản do dữ liệu thay đổi",
@@ -248,7 +250,8 @@ def test_generated_documents_have_history_with_system_actor_or_the_issuer(noivu)
     cons = services.consolidated_get_or_create(actor=noivu, rnd=rnd)
     cons.signer_name = "Nguyễn Văn An"
     cons.save()
-    services.consolidated_issue(actor=noivu, report=cons)
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the freezing job runs
+        services.consolidated_issue(actor=noivu, report=cons)
     issued = GeneratedDocument.objects.get(kind="consolidated").history.get()
     assert issued.history_user == noivu and issued.frozen
     assert issued.history_change_reason == "Ban hành và lưu văn bản"

@@ -6,9 +6,10 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import TestCase
 from django.utils import timezone
 
-from reports import pdf, services
+from reports import catalog, pdf, services
 from reports.models import (
     AgencyReport,
     AgencyReportVersion,
@@ -26,6 +27,7 @@ from tests.factories import agency
 from tests.reports_factories import (
     GOOD_SECTIONS,
     GOOD_VALUES,
+    document,
     focal,
     make_overdue,
     make_round,
@@ -180,15 +182,16 @@ def test_issue_numbers_and_freezes_the_document():
         signer_title="KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC",
         signer_name="Nguyễn Văn An",
     )
-    issued = services.consolidated_issue(actor=actor, report=cons)
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the freezing job runs
+        issued = services.consolidated_issue(actor=actor, report=cons)
     assert issued.number == 1 and issued.round.status == "issued"
-    first = pdf.consolidated_pdf(rnd)
+    first = document(catalog.consolidated(rnd))
     # Later edits to the data do not change the issued document.
     AgencyReport.objects.filter(round=rnd, agency__code="STP").update(
         indicators=GOOD_VALUES | {"tthc_received": 9999}
     )
     ConsolidatedReport.objects.filter(pk=cons.pk).update(sections={"direction": "Sửa sau"})
-    assert pdf.consolidated_pdf(rnd) == first
+    assert document(catalog.consolidated(rnd)) == first
     doc = GeneratedDocument.objects.get(kind="consolidated")
     assert doc.frozen
     with pytest.raises(ValidationError):
@@ -201,21 +204,21 @@ def test_document_is_reused_while_data_unchanged_and_rerendered_after_change(mon
     rnd = make_round()
     report = submit(rnd, "STP")
     calls = []
-    real = pdf.render_pdf
+    real = pdf.layout
 
-    def counting(template, context):
-        calls.append(template)
-        return real(template, context)
+    def counting(html):
+        calls.append(html)
+        return real(html)
 
-    monkeypatch.setattr(pdf, "render_pdf", counting)
-    first = pdf.agency_report_pdf(report)
-    assert pdf.agency_report_pdf(report) == first
+    monkeypatch.setattr(pdf, "layout", counting)
+    first = document(catalog.agency_report(report))
+    assert document(catalog.agency_report(report)) == first
     assert len(calls) == 1
     services.report_return(actor=officer(), report=report, reason="Bổ sung")
     report = AgencyReport.objects.get(pk=report.pk)
     submit(rnd, "STP", values=GOOD_VALUES | {"inspections": 7})
     report = AgencyReport.objects.get(pk=report.pk)
-    pdf.agency_report_pdf(report)
+    document(catalog.agency_report(report))
     assert len(calls) == 2
     assert GeneratedDocument.objects.filter(kind="agency_report").count() == 1
 

@@ -95,7 +95,6 @@ PAGES = [
     ("period_create", None, "noivu"),
     ("period_results", "period", "noivu"),
     ("period_results", "period", "focal"),
-    ("period_results_export", "period", "noivu"),
     ("assessment_detail", "stp", "focal"),
     ("assessment_detail", "stp", "noivu"),
     ("assessment_appraise", "stp", "noivu"),

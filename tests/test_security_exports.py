@@ -23,6 +23,7 @@ from coordination.models import Task
 from tests.conftest import login
 from tests.coordination_factories import make_task
 from tests.factories import agency
+from tests.reports_factories import fetch_document
 from tests.scoring_factories import build_period
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,9 +68,9 @@ def hostile_item(noivu):
 
 @pytest.mark.django_db
 def test_item_export_shows_formula_like_text_as_typed_and_never_evaluates_it(noivu, hostile_item):
-    response = login(noivu).get(reverse("task_export"))
+    response = fetch_document(login(noivu), reverse("task_export"))
     assert response.status_code == 200
-    cells = _cells(response.content)
+    cells = _cells(response.data)
     for value in FORMULAS.values():
         cell = _the_cell(cells, value)
         assert cell.data_type == "s" and cell.quotePrefix, cell.coordinate
@@ -79,7 +80,9 @@ def test_item_export_shows_formula_like_text_as_typed_and_never_evaluates_it(noi
 
 @pytest.mark.django_db
 def test_item_export_keeps_numbers_and_dates_typed(noivu, hostile_item):
-    sheet = load_workbook(io.BytesIO(login(noivu).get(reverse("task_export")).content)).active
+    sheet = load_workbook(
+        io.BytesIO(fetch_document(login(noivu), reverse("task_export")).data)
+    ).active
     assert sheet["A2"].value == 1 and sheet["A2"].data_type == "n"
     assert sheet["H2"].is_date and sheet["H2"].value.date() == hostile_item.due_date
     assert not sheet["B1"].quotePrefix  # ordinary text gets no special style
@@ -88,17 +91,18 @@ def test_item_export_keeps_numbers_and_dates_typed(noivu, hostile_item):
 @pytest.mark.django_db
 def test_an_error_code_title_stays_text(noivu):
     make_task(actor=noivu, title="#N/A")
-    cells = _cells(login(noivu).get(reverse("task_export")).content)
+    cells = _cells(fetch_document(login(noivu), reverse("task_export")).data)
     assert _the_cell(cells, "#N/A").data_type == "s"
 
 
 @pytest.mark.django_db
 def test_a_stored_control_character_does_not_break_the_export(noivu):
     task = make_task(actor=noivu, title="Báo cáo quý")
-    Task.objects.filter(pk=task.pk).update(title="Báo cáo\x01 quý\x0b", legal_basis="\x00=1+1")
-    response = login(noivu).get(reverse("task_export"))
+    # \x1f, not NUL: PostgreSQL cannot store NUL, and the rule now refuses both on input.
+    Task.objects.filter(pk=task.pk).update(title="Báo cáo\x01 quý\x0b", legal_basis="\x1f=1+1")
+    response = fetch_document(login(noivu), reverse("task_export"))
     assert response.status_code == 200
-    cells = _cells(response.content)
+    cells = _cells(response.data)
     assert _the_cell(cells, "Báo cáo quý").data_type == "s"
     assert _the_cell(cells, "=1+1").quotePrefix
 
@@ -109,8 +113,8 @@ def test_results_export_shows_body_names_and_titles_as_typed(noivu):
     _rename("STP", name=HYPERLINK)
     period.title = "=1+2"
     period.save()
-    response = login(noivu).get(f"/scoring/periods/{period.pk}/results.xlsx")
-    workbook = load_workbook(io.BytesIO(response.content))
+    response = fetch_document(login(noivu), f"/scoring/periods/{period.pk}/results.xlsx")
+    workbook = load_workbook(io.BytesIO(response.data))
     sheet = workbook.worksheets[0]
     for cell in (sheet["A1"], sheet["B3"]):
         assert cell.data_type == "s" and cell.quotePrefix
@@ -174,7 +178,7 @@ def test_libreoffice_shows_the_text_without_evaluating_it_or_an_apostrophe(
     noivu, hostile_item, tmp_path
 ):
     source = tmp_path / "export.xlsx"
-    source.write_bytes(login(noivu).get(reverse("task_export")).content)
+    source.write_bytes(fetch_document(login(noivu), reverse("task_export")).data)
     subprocess.run(
         [
             SOFFICE,

@@ -25,6 +25,7 @@ from coordination.models import Contribution, Task
 from scoring.importing import parse_criteria_file
 from tests.conftest import login
 from tests.coordination_factories import make_task
+from tests.reports_factories import fetch_document
 
 FUZZ = settings(
     max_examples=30,
@@ -133,22 +134,22 @@ def test_a_script_title_is_escaped_on_the_page_in_excel_and_in_the_pdf(noivu):
     page = client.get(reverse("task_detail", args=[task.pk])).content.decode()
     assert XSS not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
-    export = client.get(reverse("task_export"))
-    sheet = load_workbook(io.BytesIO(export.content)).active
+    export = fetch_document(client, reverse("task_export"))
+    sheet = load_workbook(io.BytesIO(export.data)).active
     cells = [c for row in sheet.iter_rows() for c in row if c.value == XSS]
     assert cells and all(c.data_type == "s" for c in cells)
 
-    pdf = client.get(reverse("task_dossier_pdf", args=[task.pk]))
+    pdf = fetch_document(client, reverse("task_dossier_pdf", args=[task.pk]))
     assert pdf.status_code == 200
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "<script>alert(1)</script>" in text.replace("\n", "")
 
 
 @pytest.mark.django_db
 def test_an_excel_title_starting_with_equals_opens_as_text(noivu):
     make_task(actor=noivu, contributors=("STC",), title='=HYPERLINK("http://x","y")')
-    export = login(noivu).get(reverse("task_export"))
-    sheet = load_workbook(io.BytesIO(export.content)).active
+    export = fetch_document(login(noivu), reverse("task_export"))
+    sheet = load_workbook(io.BytesIO(export.data)).active
     cells = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
     assert not any(c.data_type == "f" for c in cells)
     title = next(c for c in cells if c.value == '=HYPERLINK("http://x","y")')

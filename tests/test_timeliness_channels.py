@@ -16,12 +16,13 @@ from django.utils import timezone
 
 from coordination import reminders, selectors, services
 from coordination.models import Participation, ReminderLog, Task
-from reports import pdf
+from reports import catalog
 from reports import selectors as report_selectors
 from scoring import computed
 from tests.conftest import login
 from tests.coordination_factories import make_task
 from tests.factories import agency, in_days
+from tests.reports_factories import document
 from tests.test_pdf import pdf_text
 
 STATES = {"overdue": 1, "submitted": 1, "done_on_time": 1, "done_late": 1, "due_soon": 1}
@@ -80,7 +81,7 @@ def test_every_channel_gives_the_same_counts(world, noivu, contrib_focal):
     # The reminder letter lists exactly the overdue item.
     letter = report_selectors.agency_overdue_items(stc)
     assert [p.task.title for p in letter] == ["QUAHAN-1 chưa gửi"]
-    text = pdf_text(pdf.reminder_pdf(stc))
+    text = pdf_text(document(catalog.reminder(stc)))
     assert "QUAHAN-1" in text and "DAGUI-1" not in text and "TRE-1" not in text
     # The daily reminders: one overdue reminder, for the same item.
     reminders.send_due_reminders(today=today)

@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agencies.once import AlreadySubmitted, already, once
-from scoring import access, exports, selectors, services
+from scoring import access, selectors, services
 from scoring.forms import AssignmentForm, PeriodEditForm, PeriodForm
 from scoring.models import Criterion, ScoringPeriod
-from scoring.views.common import XLSX, _errors, _flash_errors
+from scoring.views.common import _errors, _flash_errors
 
 
 @require_http_methods(["GET", "POST"])
@@ -194,10 +194,8 @@ def _trend(year: int, rows: list) -> list[dict]:
 
 @require_GET
 def period_results_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The results in Excel. Stored and generated documents are the reports app's (built
+    in the request when small, else by a job); this app may not read reports, so its
+    export address hands over to reports' once the period is known to be visible."""
     period = access.get_visible_or_404(ScoringPeriod.objects, request.user, pk=pk)
-    results = selectors.period_results(period, request.user)
-    response = HttpResponse(exports.results_workbook(period, results), content_type=XLSX)
-    response["Content-Disposition"] = (
-        f'attachment; filename="ket-qua-chi-so-cchc-{period.year}.xlsx"'
-    )
-    return response
+    return redirect("results_export_file", pk=period.pk)

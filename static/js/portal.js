@@ -85,3 +85,60 @@
     document.querySelectorAll("form[data-sending]").forEach(function (f) { f.dataset.sending = ""; });
   });
 })();
+
+/* Document jobs (templates/reports/document_job.html): the status page polls its JSON every
+   1.5 s, shows the stage and the progress, and starts the download once when the document is
+   ready (remembered per job for this tab, so coming Back does not download it again). A
+   failure reloads the page, which shows the message and the "Thử lại" button. Without
+   scripts the page refreshes itself (<noscript> meta refresh). */
+(function () {
+  "use strict";
+  var box = document.querySelector("[data-document-job]");
+  if (!box || !window.fetch) { return; }
+  var heading = document.querySelector("[data-job-heading]");
+  var key = "document-job:" + box.dataset.jobId;
+
+  function startDownload(url) {
+    var started = null;
+    try { started = window.sessionStorage.getItem(key); } catch (e) { /* storage off */ }
+    if (started || !url) { return; }
+    try { window.sessionStorage.setItem(key, "1"); } catch (e) { /* storage off */ }
+    window.location.assign(url);
+  }
+
+  function show(state) {
+    var bar = box.querySelector("[data-job-progress]");
+    var percent = box.querySelector("[data-job-percent]");
+    var stage = box.querySelector("[data-job-stage]");
+    if (bar) { bar.value = state.progress; bar.textContent = state.progress + "%"; }
+    if (percent) { percent.textContent = state.progress + "%"; }
+    if (stage && stage.textContent !== state.stage) { stage.textContent = state.stage; }
+    if (!state.done) { return; }
+    box.querySelector("[data-job-link]").setAttribute("href", state.download);
+    box.querySelector("[data-job-download]").hidden = false;
+    if (heading) {
+      heading.textContent = heading.dataset.doneText;
+      document.title = heading.dataset.doneText;
+    }
+    startDownload(state.download);
+  }
+
+  function poll() {
+    window.fetch(box.dataset.documentJob, {
+      credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" }
+    }).then(function (response) {
+      if (!response.ok) { throw new Error(String(response.status)); }
+      return response.json();
+    }).then(function (state) {
+      if (state.failed) { window.location.reload(); return; }
+      show(state);
+      if (!state.finished) { window.setTimeout(poll, 1500); }
+    }).catch(function () { window.setTimeout(poll, 5000); });
+  }
+
+  if (box.dataset.state === "done") {
+    startDownload(box.querySelector("[data-job-link]").getAttribute("href"));
+  } else if (box.dataset.state !== "failed") {
+    window.setTimeout(poll, 1000);
+  }
+})();

@@ -180,11 +180,13 @@ def test_leadership_downloads_every_pdf(demo, new_page):
         seen.setdefault(kind, href)
     assert len(seen) >= 3, seen
     for href in seen.values():
+        page.goto("/reports/")
         link = page.locator(f"a[href='{href}']").first
         with page.expect_download() as info:
+            # A stored or small document downloads at once; one built by a job opens its
+            # status page, which starts the download when it is ready (tests/e2e/
+            # test_documents.py follows that page while a worker builds it).
             link.click()
-            # The progress note appears while the PDF is being generated.
-            expect(page.locator(".busy-note").first).to_be_visible()
         download = info.value
         with open(download.path(), "rb") as fh:
             assert fh.read(5) == b"%PDF-", href

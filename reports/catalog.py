@@ -1,0 +1,414 @@
+"""Every document and export the portal stores: what identifies it, which data it is built
+from, how it is built and whether it is small enough to build in the request.
+
+A view turns what the reader asked for into an ``Ask`` (kind, object key, parameters, file
+name). ``Ask.data_key`` is the version of the data the document would be built from,
+computed without building anything: the layout version (``pdf.layout_version``), the kind,
+object and parameters, today's date (unissued documents carry it, and lateness is as of
+today) and, for each history table the document reads (``SPECS[kind].sources``), its last
+history id and how many of its rows lie among the last ``TAIL`` ids. Every change writes a
+history row, so it raises the last id; the count catches a transaction that committed
+after a later one (PostgreSQL hands out ids before commit). Deleting a row writes a
+history row too. An issued report has a fixed key instead (``Ask.fixed_key``): it is
+never rebuilt.
+
+``reports.delivery`` serves a stored document whose key matches, builds a small one in
+the request and queues the rest; ``reports.tasks`` runs the job through ``build``. The
+object key carries the reader's variant where what a document says depends on who reads
+it (a dossier's contributions, an export's rows); readers with the same variant share one
+stored document and one job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.conf import settings
+from django.db.models import Max, QuerySet
+from django.http import QueryDict
+from django.utils import timezone, translation
+
+from agencies.access import reads_everything
+from agencies.models import Agency, User
+from coordination.models import Attachment, Contribution, Participation, Task
+from reports import pdf
+from reports.models import (
+    AgencyReport,
+    ConsolidatedReport,
+    DocumentJob,
+    GeneratedDocument,
+    ReportRound,
+)
+from scoring.models import Assessment, CriteriaSet, Criterion, Score, ScoringPeriod
+
+Kind = GeneratedDocument.Kind
+PDF = "application/pdf"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TAIL = 10_000  # history ids counted behind the last one (a late commit falls among them)
+# Defaults of the settings that decide what is built in the request (docs/reports.md).
+# A dossier's pages are filled by its history and contributions: about eight entries a
+# page, a page in about 0.1 s here (docs/reports.md), so 40 entries stay well under 1 s.
+EXPORT_INLINE_ROWS = 300
+DOSSIER_INLINE_ENTRIES = 40
+
+
+def export_inline_rows() -> int:
+    return int(getattr(settings, "EXPORT_INLINE_ROWS", EXPORT_INLINE_ROWS))
+
+
+def dossier_inline_entries() -> int:
+    return int(getattr(settings, "DOSSIER_INLINE_ENTRIES", DOSSIER_INLINE_ENTRIES))
+
+
+# --- What a document is --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One kind: the sources of its data version and how it is built. A PDF has a
+    ``template`` and a ``context``; an export has ``export`` (bytes of a workbook)."""
+
+    sources: Callable[[dict], list]
+    template: str = ""
+    context: Callable[[dict, User], dict] | None = None
+    export: Callable[[dict, User], bytes] | None = None
+
+    @property
+    def content_type(self) -> str:
+        return PDF if self.template else XLSX
+
+
+@dataclass(frozen=True)
+class Ask:
+    """What a reader asked for. ``params`` is what a job needs to build it again (JSON);
+    ``params["user"]``, when present, is whose view of the data is built and is not part
+    of the key (``object_key`` names the variant)."""
+
+    kind: str
+    object_key: str
+    params: dict
+    filename: str
+    inline: bool = False
+    fixed_key: str = ""
+
+    @property
+    def freeze(self) -> bool:
+        return bool(self.fixed_key)
+
+    @property
+    def content_type(self) -> str:
+        return SPECS[self.kind].content_type
+
+    @cached_property
+    def data_key(self) -> str:
+        shown = {k: v for k, v in self.params.items() if k != "user"}
+        if self.fixed_key:
+            parts = [self.kind, self.object_key, self.fixed_key]
+        else:
+            versions = [version_of(source) for source in SPECS[self.kind].sources(self.params)]
+            today = timezone.localdate().isoformat()
+            parts = [pdf.layout_version(), self.kind, self.object_key, shown, today, versions]
+        payload = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def version_of(source) -> object:
+    """A history queryset's version (last id, rows among the last ``TAIL`` ids: two
+    indexed queries); any other source is a value already (the signer's name)."""
+    if not isinstance(source, QuerySet):
+        return source
+    last = source.aggregate(last=Max("history_id"))["last"] or 0
+    return [last, source.filter(history_id__gt=last - TAIL).count()]
+
+
+@dataclass
+class Built:
+    data: bytes
+    pages: int | None = None
+
+
+def build(kind: str, params: dict, user, *, snapshot: str = "", progress=None) -> Built:
+    """Build one document, in Vietnamese whoever asked (it is shared and official): collect
+    its data, lay it out, write the file. ``progress`` is told each stage
+    (``DocumentJob.Stage``); WeasyPrint's layout is one call, so the stages are as fine as
+    the work allows. ``snapshot`` is HTML rendered earlier (an issued report as it was
+    issued): only its layout and writing are left."""
+    step = progress or (lambda stage, pages=None: None)
+    spec = SPECS[kind]
+    with translation.override("vi"):
+        step(DocumentJob.Stage.COLLECT)
+        if spec.export is not None:
+            step(DocumentJob.Stage.WRITE)
+            return Built(spec.export(params, user))
+        html = snapshot or html_of(kind, params, user)
+        step(DocumentJob.Stage.LAYOUT)
+        document = pdf.layout(html)
+        pages = len(document.pages)
+        step(DocumentJob.Stage.WRITE, pages)
+        return Built(pdf.write(document), pages)
+
+
+def html_of(kind: str, params: dict, user) -> str:
+    """The HTML of a PDF kind from the data as they are now (no layout: milliseconds)."""
+    spec = SPECS[kind]
+    return pdf.render_html(spec.template, spec.context(params, user))
+
+
+# --- Sources: the history tables each document reads ----------------------------------------
+
+
+def _signer() -> str:
+    """Documents signed for Sở Nội vụ print the director's name (a person, not history:
+    users' history also records every sign-in)."""
+    return pdf.lead_signer()[1]
+
+
+def _consolidated_sources(p: dict) -> list:
+    rnd = p["round"]
+    return [
+        ReportRound.history.filter(id=rnd),
+        AgencyReport.history.filter(round_id=rnd),
+        ConsolidatedReport.history.filter(round_id=rnd),
+        Agency.history.all(),
+        _signer(),
+    ]
+
+
+def _agency_report_sources(p: dict) -> list:
+    return [
+        AgencyReport.history.filter(id=p["report"]),
+        ReportRound.history.filter(id=p["round"]),
+        Agency.history.filter(id=p["agency"]),
+    ]
+
+
+def _coordination_sources(p: dict) -> list:
+    return [Task.history.all(), Participation.history.all(), Agency.history.all(), _signer()]
+
+
+def _reminder_sources(p: dict) -> list:
+    parts = Participation.history.filter(agency_id=p["agency"])
+    return [Task.history.all(), parts, Agency.history.all(), _signer()]
+
+
+def _dossier_sources(p: dict) -> list:
+    parts = Participation.history.filter(task_id=p["task"])
+    return [
+        Task.history.filter(id=p["task"]),
+        parts,
+        Contribution.history.filter(participation_id__in=parts.values("id")),
+        Attachment.history.filter(task_id=p["task"]),
+        Agency.history.all(),
+    ]
+
+
+def _results_sources(p: dict) -> list:
+    """Results read every assessment of the period and last year's: the scoring tables."""
+    return [
+        ScoringPeriod.history.all(),
+        Assessment.history.all(),
+        Score.history.all(),
+        Criterion.history.all(),
+        CriteriaSet.history.all(),
+        Agency.history.all(),
+        _signer(),
+    ]
+
+
+def _scorecard_sources(p: dict) -> list:
+    return [
+        Assessment.history.filter(id=p["assessment"]),
+        Score.history.filter(assessment_id=p["assessment"]),
+        Criterion.history.filter(criteria_set_id=p["criteria_set"]),
+        ScoringPeriod.history.filter(id=p["period"]),
+        Agency.history.all(),
+        _signer(),
+    ]
+
+
+def _task_export_sources(p: dict) -> list:
+    return [Task.history.all(), Participation.history.all(), Agency.history.all()]
+
+
+# --- Builders: the data of each kind, from its parameters -----------------------------------
+
+
+def _reader(user, p: dict):
+    return user if user is not None else User.objects.get(pk=p["user"])
+
+
+def _consolidated_context(p: dict, user) -> dict:
+    return pdf.consolidated_context(ReportRound.objects.get(pk=p["round"]))
+
+
+def _agency_report_context(p: dict, user) -> dict:
+    report = AgencyReport.objects.select_related("round", "agency", "submitted_by")
+    return pdf.agency_report_context(report.get(pk=p["report"]))
+
+
+def _coordination_context(p: dict, user) -> dict:
+    start, end = dt.date.fromisoformat(p["from"]), dt.date.fromisoformat(p["to"])
+    return pdf.coordination_status_context(start, end, timezone.localdate())
+
+
+def _reminder_context(p: dict, user) -> dict:
+    return pdf.reminder_context(Agency.objects.get(pk=p["agency"]), timezone.localdate())
+
+
+def _dossier_context(p: dict, user) -> dict:
+    task = Task.objects.select_related("chair_agency", "tracking_agency").get(pk=p["task"])
+    return pdf.task_dossier_context(task, _reader(user, p))
+
+
+def _results_context(p: dict, user) -> dict:
+    return pdf.scoring_results_context(ScoringPeriod.objects.get(pk=p["period"]), _reader(user, p))
+
+
+def _scorecard_context(p: dict, user) -> dict:
+    assessment = Assessment.objects.select_related("agency", "period", "criteria_set")
+    return pdf.scorecard_context(assessment.get(pk=p["assessment"]))
+
+
+def _task_rows(p: dict, user):
+    """The rows of the item list as the reader filtered them (the list page's filter)."""
+    from coordination.forms import TaskFilter
+    from coordination.selectors import listed_tasks
+
+    reader = _reader(user, p)
+    data = QueryDict(p["query"]) or None
+    return TaskFilter(data, queryset=listed_tasks(reader), user=reader).qs
+
+
+def _task_export(p: dict, user) -> bytes:
+    from coordination.exports import tasks_xlsx
+
+    return tasks_xlsx(_task_rows(p, user))
+
+
+def _results_export(p: dict, user) -> bytes:
+    from scoring.exports import results_workbook
+    from scoring.selectors import period_results
+
+    period = ScoringPeriod.objects.get(pk=p["period"])
+    return results_workbook(period, period_results(period, _reader(user, p)))
+
+
+SPECS: dict[str, Spec] = {
+    Kind.CONSOLIDATED: Spec(
+        _consolidated_sources, "reports/pdf/consolidated.html", _consolidated_context
+    ),
+    Kind.AGENCY_REPORT: Spec(
+        _agency_report_sources, "reports/pdf/agency_report.html", _agency_report_context
+    ),
+    Kind.COORDINATION_STATUS: Spec(
+        _coordination_sources, "reports/pdf/coordination_status.html", _coordination_context
+    ),
+    Kind.REMINDER: Spec(_reminder_sources, "reports/pdf/reminder.html", _reminder_context),
+    Kind.TASK_DOSSIER: Spec(_dossier_sources, "reports/pdf/task_dossier.html", _dossier_context),
+    Kind.SCORING_RESULTS: Spec(
+        _results_sources, "reports/pdf/scoring_results.html", _results_context
+    ),
+    Kind.SCORECARD: Spec(_scorecard_sources, "reports/pdf/scorecard.html", _scorecard_context),
+    Kind.TASK_EXPORT: Spec(_task_export_sources, export=_task_export),
+    Kind.RESULTS_EXPORT: Spec(_results_sources, export=_results_export),
+}
+
+
+# --- Asks: what a view hands to ``reports.delivery`` -----------------------------------------
+
+
+def _variant(user) -> str:
+    """Whose view a per-reader document shows: the reader's body, and whether their role
+    reads everything (two readers with the same variant see the same document)."""
+    return f"a{user.agency_id or 0}-{'all' if reads_everything(user) else 'body'}"
+
+
+def consolidated(rnd: ReportRound) -> Ask:
+    """The province's consolidated report: many bodies, always a job. Once issued, its
+    key is the issue itself, so it is built once and frozen."""
+    cons = ConsolidatedReport.objects.filter(round=rnd).first()
+    fixed = ""
+    if cons is not None and cons.is_issued:
+        fixed = f"issued-{cons.pk}-{cons.number}-{cons.issued_at.isoformat()}"
+    name = f"bao-cao-tong-hop-{rnd.year}-{rnd.pk}.pdf"
+    return Ask(Kind.CONSOLIDATED, f"round-{rnd.pk}", {"round": rnd.pk}, name, fixed_key=fixed)
+
+
+def agency_report(report: AgencyReport) -> Ask:
+    """One body's report: one body's data, built in the request."""
+    name = f"bao-cao-{report.agency.code.lower()}-{report.round.year}-{report.round_id}.pdf"
+    params = {"report": report.pk, "round": report.round_id, "agency": report.agency_id}
+    return Ask(Kind.AGENCY_REPORT, f"report-{report.pk}", params, name, inline=True)
+
+
+def coordination_status(start, end) -> Ask:
+    name = f"tinh-hinh-phoi-hop-{start:%Y%m%d}-{end:%Y%m%d}.pdf"
+    params = {"from": start.isoformat(), "to": end.isoformat()}
+    return Ask(Kind.COORDINATION_STATUS, f"{start.isoformat()}_{end.isoformat()}", params, name)
+
+
+def reminder(agency: Agency) -> Ask:
+    name = f"cong-van-don-doc-{agency.code.lower()}.pdf"
+    return Ask(Kind.REMINDER, agency.code, {"agency": agency.pk}, name)
+
+
+def task_dossier(task: Task, user) -> Ask:
+    """An item's dossier as ``user`` may see it; built in the request up to
+    ``DOSSIER_INLINE_ENTRIES`` recorded changes of the item, its bodies, contributions and
+    files (its history and contribution versions fill its pages), else a job."""
+    key = f"task-{task.pk}-{_variant(user)}"
+    params = {"task": task.pk, "user": user.pk}
+    entries = sum(source.count() for source in _dossier_sources(params)[:4])
+    inline = entries <= dossier_inline_entries()
+    return Ask(Kind.TASK_DOSSIER, key, params, f"ho-so-nhiem-vu-{task.pk}.pdf", inline=inline)
+
+
+def scoring_results(period: ScoringPeriod, user) -> Ask:
+    """The ranking of every body (the view allows only readers who see all rows)."""
+    name = f"ket-qua-chi-so-cchc-{period.year}-{period.pk}.pdf"
+    params = {"period": period.pk, "user": user.pk}
+    return Ask(Kind.SCORING_RESULTS, f"results-{period.pk}", params, name)
+
+
+def scorecard(assessment: Assessment) -> Ask:
+    name = f"bang-diem-{assessment.agency.code.lower()}-{assessment.period.year}.pdf"
+    params = {
+        "assessment": assessment.pk,
+        "period": assessment.period_id,
+        "criteria_set": assessment.criteria_set_id,
+    }
+    return Ask(Kind.SCORECARD, f"assessment-{assessment.pk}", params, name)
+
+
+def task_export(user, query: QueryDict) -> Ask:
+    """The item list as filtered on screen, in Excel; built in the request up to
+    ``EXPORT_INLINE_ROWS`` rows, else a job."""
+    query = query.copy()
+    query.pop("page", None)
+    text = "&".join(sorted(query.urlencode().split("&"))) if query else ""
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    variant = "all" if reads_everything(user) else f"a{user.agency_id or 0}"
+    params = {"query": text, "user": user.pk}
+    inline = _task_rows(params, user).count() <= export_inline_rows()
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    name = f"nhiem-vu-cchc-{stamp}.xlsx"
+    return Ask(Kind.TASK_EXPORT, f"tasks-{variant}-{digest}", params, name, inline=inline)
+
+
+def results_export(period: ScoringPeriod, user) -> Ask:
+    """A period's results in Excel, as the reader may see them (all bodies, or before
+    publication their own); built in the request up to ``EXPORT_INLINE_ROWS`` rows."""
+    from scoring.access import results_visible_to
+
+    scope = results_visible_to(user, period)
+    variant = "all" if scope == "all" else f"a{user.agency_id or 0}"
+    rows = Assessment.objects.filter(period=period).count() if scope == "all" else 1
+    params = {"period": period.pk, "user": user.pk}
+    name = f"ket-qua-chi-so-cchc-{period.year}.xlsx"
+    inline = rows <= export_inline_rows()
+    return Ask(Kind.RESULTS_EXPORT, f"results-{period.pk}-{variant}", params, name, inline=inline)
