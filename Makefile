@@ -6,7 +6,7 @@ PORT ?= 8000
 DEMO_PASSWORD ?= PhuYen@CCHC2024
 export DEMO_PASSWORD
 
-.PHONY: bench demo test install system-deps migrate seed serve lint format check messages
+.PHONY: bench demo test install system-deps migrate seed serve lint format check messages scaleout
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,3 +55,8 @@ BENCH_DB ?= postgres
 BENCH_SCALE ?= 1.0
 bench: install messages
 	$(PY) bench/run.py --db $(BENCH_DB) --scale $(BENCH_SCALE)
+
+# Two app servers and two workers over one PostgreSQL database and one shared media folder,
+# a mixed load, a worker killed mid-job (docs/deployment.md). Needs PostgreSQL at 127.0.0.1.
+scaleout: install messages
+	$(PY) bench/scaleout.py

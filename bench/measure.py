@@ -2,7 +2,12 @@
 
 ``measure.py pages N``: queries, median and p95 server time of each key page, as the
 user who opens it (Django test client in process, same settings as gunicorn).
-``measure.py pdf URL USERNAME``: one PDF kind: seconds, pages, peak memory, repeat.
+``measure.py pdf URL USERNAME``: one PDF kind: seconds, pages, peak memory, repeat. A
+document the view hands to a job (303 to its status page) is built in this process by
+django-tasks-db's own worker loop, so its time and memory are measured here as before.
+``measure.py document_job URL USERNAME WARM_URL WARM_USERNAME``: issue 13's figure: time
+from asking to a ready document with a real worker process (``manage.py jobs_worker``),
+and pages per second of its job.
 ``measure.py scoring``: computing a whole period's results.
 """
 
@@ -12,6 +17,7 @@ import json
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,10 +33,11 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
+from django.urls import reverse  # noqa: E402
 
 from agencies.models import Agency, User  # noqa: E402
 from coordination.models import Contribution, Participation, Task  # noqa: E402
-from reports.models import AgencyReport, ReportRound  # noqa: E402
+from reports.models import AgencyReport, DocumentJob, GeneratedDocument, ReportRound  # noqa: E402
 from scoring.models import Assessment, ScoringPeriod  # noqa: E402
 
 
@@ -155,6 +162,56 @@ def _warm_weasyprint() -> None:
     HTML(string="<p>Khởi động</p>").write_pdf()
 
 
+def _run_queued_jobs() -> None:
+    """Run the queued document jobs in this process, as ``db_worker`` does (its loop)."""
+    import logging
+
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    for name in ("django.tasks", "django_tasks", "django_tasks_db"):  # its per-job lines
+        logging.getLogger(name).setLevel(logging.WARNING)
+    Worker(
+        queue_names=["documents"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="bench-in-process",
+        excluded_queue_names=[],
+    ).run()
+
+
+def _job_id(response) -> int:
+    """The document job a 303 points to (``/reports/documents/<id>/``)."""
+    return int(response["Location"].rstrip("/").rsplit("/", 1)[-1])
+
+
+def _job_figures(job_id: int, pages: int) -> dict:
+    job = DocumentJob.objects.get(pk=job_id)
+    job_s = (job.finished_at - job.started_at).total_seconds()
+    return {
+        "job_s": round(job_s, 2),
+        "queue_wait_s": round((job.started_at - job.created_at).total_seconds(), 2),
+        "job_pages_per_s": round(pages / job_s, 1),
+    }
+
+
+def _ask_here(client: Client, url: str):
+    """Ask for ``url``; when a job builds it (303 to its status page), run the job in this
+    process, then download. Returns (the file's response, ask ms, job id or None)."""
+    started = time.perf_counter()
+    response = client.get(url)
+    ask_ms = 1000 * (time.perf_counter() - started)
+    if response.status_code != 303:
+        return response, ask_ms, None
+    job_id = _job_id(response)
+    _run_queued_jobs()
+    state = client.get(reverse("document_job_status", args=[job_id])).json()
+    assert state["done"], (url, state)
+    return client.get(state["download"]), ask_ms, job_id
+
+
 def pdf(url: str, username: str) -> dict:
     from io import BytesIO
 
@@ -167,7 +224,7 @@ def pdf(url: str, username: str) -> dict:
     warm_s = time.perf_counter() - started
     base_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()
-    response = client.get(url)
+    response, ask_ms, job_id = _ask_here(client, url)
     seconds = time.perf_counter() - started
     assert response.status_code == 200, (url, response.status_code)
     data = b"".join(response.streaming_content) if response.streaming else response.content
@@ -187,6 +244,82 @@ def pdf(url: str, username: str) -> dict:
         "first_in_process_extra_s": round(warm_s, 2),
         "repeat_ms": round(repeat_ms, 1),
         "bytes": len(data),
+        "ask_ms": round(ask_ms, 1),
+        "by_job": job_id is not None,
+        **(_job_figures(job_id, pages) if job_id else {}),
+    }
+
+
+def _until_ready(client: Client, url: str, poll_s: float = 0.1) -> tuple[float, float, int, bytes]:
+    """Ask for ``url`` and poll its job's status (as the status page's script does, more
+    often) until the file is ready: (ask ms, asking → downloaded s, job id, bytes)."""
+    started = time.perf_counter()
+    response = client.get(url)
+    ask_ms = 1000 * (time.perf_counter() - started)
+    assert response.status_code == 303, (url, response.status_code)
+    job_id = _job_id(response)
+    status = reverse("document_job_status", args=[job_id])
+    while not (state := client.get(status).json())["finished"]:
+        time.sleep(poll_s)
+    assert state["done"], (url, state)
+    got = client.get(state["download"])
+    data = b"".join(got.streaming_content) if got.streaming else got.content
+    return ask_ms, time.perf_counter() - started, job_id, data
+
+
+def _peak_mb(pid: int) -> float:
+    """A process's peak resident memory (VmHWM), read before it exits."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def _start_worker() -> subprocess.Popen:
+    """A document worker as docs/deployment.md runs it."""
+    cmd = [sys.executable, "manage.py", "jobs_worker", "--queue-name", "documents"]
+    cmd += ["--worker-id", "bench-documents", "--interval", "0.5", "--no-startup-delay"]
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.Popen([*cmd, "--no-reload", "-v0"], cwd=root, env=os.environ)
+
+
+def document_job(url: str, username: str, warm_url: str, warm_username: str) -> dict:
+    """Issue 13's figure: asking for ``url`` until its file is downloaded, with a real
+    worker process (``jobs_worker``, polling every 0.5 s as docs/deployment.md runs it)
+    that has built one document before (a worker's WeasyPrint import is paid once), and
+    the pages per second of the job itself. Stored documents and jobs (not issued ones)
+    are removed first, so both are built."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    DocumentJob.objects.filter(freeze=False).delete()
+    GeneratedDocument.objects.filter(frozen=False).delete()
+    worker = _start_worker()
+    try:
+        warm = _until_ready(_client(User.objects.get(username=warm_username)), warm_url)
+        client = _client(User.objects.get(username=username))
+        client.get("/")
+        ask_ms, ready_s, job_id, data = _until_ready(client, url)
+        peak_mb = _peak_mb(worker.pid)
+    finally:
+        worker.terminate()
+        worker.wait(60)
+    pages = len(PdfReader(BytesIO(data)).pages)
+    started = time.perf_counter()
+    again = client.get(url)
+    repeat_ms = 1000 * (time.perf_counter() - started)
+    assert again.status_code == 200, again.status_code
+    return {
+        "url": url,
+        "items": Task.objects.count(),
+        "ask_ms": round(ask_ms, 1),
+        "ready_s": round(ready_s, 2),
+        "pages": pages,
+        "worker_peak_mb": peak_mb,
+        "repeat_ms": round(repeat_ms, 1),
+        "warm_up_ready_s": round(warm[1], 2),
+        **_job_figures(job_id, pages),
     }
 
 
@@ -211,6 +344,8 @@ if __name__ == "__main__":
         out = pages(int(rest[0]))
     elif mode == "pdf":
         out = pdf(rest[0], rest[1])
+    elif mode == "document_job":
+        out = document_job(*rest)
     else:
         out = scoring()
     print(json.dumps(out, ensure_ascii=False))

@@ -14,6 +14,7 @@ from coordination.models import Participation, ReminderLog, Task
 from tests.conftest import login
 from tests.coordination_factories import make_task
 from tests.factories import agency, in_days
+from tests.reports_factories import fetch_document
 
 
 @pytest.fixture
@@ -74,7 +75,7 @@ def test_overview_counts_by_the_annotation(items):
 
 @pytest.mark.django_db
 def test_export_progress_column_reads_the_annotation(noivu, items):
-    data = login(noivu).get(reverse("task_export")).content
+    data = fetch_document(login(noivu), reverse("task_export")).data
     sheet = load_workbook(io.BytesIO(data)).active
     progress = {row[1]: row[9] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert progress["Nhiệm vụ trễ LATE1"] == "Quá hạn"

@@ -135,9 +135,11 @@ def test_export_neutralises_formula_injection():
 def test_results_export_is_a_workbook(noivu):
     import io
 
+    from tests.reports_factories import fetch_document
+
     period = build_period(noivu, codes=("STP", "TUYHOA"))
-    response = login(noivu).get(f"/scoring/periods/{period.pk}/results.xlsx")
-    workbook = load_workbook(io.BytesIO(response.content))
+    response = fetch_document(login(noivu), f"/scoring/periods/{period.pk}/results.xlsx")
+    workbook = load_workbook(io.BytesIO(response.data))
     assert len(workbook.worksheets) == 2
     assert workbook.worksheets[0]["B3"].value == "Sở Tư pháp"
 
