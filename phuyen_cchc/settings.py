@@ -258,6 +258,21 @@ if TASKS_BACKEND == "rq":
     # django-tasks-rq's job class (`rqworker` needs it to run Django tasks).
     RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
 
+# Jobs' limits (docs/jobs.md, docs/jobs-page.md, docs/reports.md): a RUNNING job older than
+# JOB_STALE_AFTER seconds is re-queued, up to JOB_MAX_ATTEMPTS runs; workers look every
+# JOB_RECOVER_EVERY seconds. E-mail: OUTGOING_MAIL_MAX_ATTEMPTS tries, waiting
+# OUTGOING_MAIL_BACKOFF_SECONDS × 2^n. What is small enough to build in the request:
+# exports up to EXPORT_INLINE_ROWS rows, dossiers up to DOSSIER_INLINE_ENTRIES history
+# entries, criteria files up to IMPORT_INLINE_BYTES.
+JOB_STALE_AFTER = env_int("JOB_STALE_AFTER", 15 * 60)
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
+JOB_RECOVER_EVERY = env_int("JOB_RECOVER_EVERY", 300)
+OUTGOING_MAIL_MAX_ATTEMPTS = env_int("OUTGOING_MAIL_MAX_ATTEMPTS", 8)
+OUTGOING_MAIL_BACKOFF_SECONDS = env_int("OUTGOING_MAIL_BACKOFF_SECONDS", 60)
+EXPORT_INLINE_ROWS = env_int("EXPORT_INLINE_ROWS", 300)
+DOSSIER_INLINE_ENTRIES = env_int("DOSSIER_INLINE_ENTRIES", 40)
+IMPORT_INLINE_BYTES = env_int("IMPORT_INLINE_BYTES", 200 * 1024)
+
 # Cache: shared by every app server and worker, never per process (docs/deployment.md), so
 # nothing cached on one machine is missing or stale on another. The database table
 # `cchc_cache` by default (`manage.py createcachetable` after `migrate`; the test runner
