@@ -135,7 +135,8 @@ def test_a_restarted_worker_requeues_its_own_job_at_once(db_tasks):
     assert jobs.jobs_recover(worker_id="w1").requeued == [job.pk]
 
 
-@pytest.mark.django_db
+# A real worker closes its connection between jobs: the test cannot sit in a transaction.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_jobs_worker_recovers_its_own_job_then_runs_it(db_tasks, settings):
     settings.JOB_RECOVER_EVERY = 0
     job = running("w1", minutes_ago=1)
@@ -266,7 +267,8 @@ def test_only_a_failed_job_is_retried(db_tasks, noivu):
     assert DBTaskResult.objects.count() == 1
 
 
-@pytest.mark.django_db
+# A real worker closes its connection between jobs: the test cannot sit in a transaction.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_retried_job_runs_on_a_worker(db_tasks, noivu):
     job = failed(4)
     login(noivu).post(reverse("job_retry", args=[job.pk]))
