@@ -17,9 +17,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core import validators as django_validators
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from agencies.validators import INTEGER_MAX, TextValidator, parse_decimal, parse_integer
+from agencies.widgets import DATE_INVALID
 
 LINE_MAX_LENGTH = 500
 TEXT_MAX_LENGTH = 5000
@@ -166,6 +170,8 @@ class BoundedFormMixin:
             ) and not isinstance(field, BOUNDED_NUMBER_FIELDS):
                 self.fields[name] = bounded_number_field(field)
                 self._bound_fields_cache.pop(name, None)  # a BoundField holds its field
+            elif isinstance(field, forms.DateField):
+                field.error_messages["invalid"] = DATE_INVALID  # one message for every date
 
     def full_clean(self):
         self.bound_inputs()
@@ -186,3 +192,29 @@ class PortalForm(BoundedFormMixin, forms.Form):
 
 class PortalModelForm(BoundedFormMixin, forms.ModelForm):
     pass
+
+
+class PortalFormSet(forms.BaseFormSet):
+    """The base of every formset: Django's own formset messages in Vietnamese (its bundled
+    catalog leaves "Please submit at most %d forms." and the others untranslated)."""
+
+    default_error_messages = {
+        "missing_management_form": _(
+            "Biểu mẫu gửi lên thiếu thông tin số dòng (%(field_names)s); hãy tải lại trang "
+            "và nhập lại."
+        ),
+        "too_many_forms": ngettext_lazy(
+            "Chỉ được gửi tối đa %(num)d dòng.", "Chỉ được gửi tối đa %(num)d dòng.", "num"
+        ),
+        "too_few_forms": ngettext_lazy(
+            "Cần gửi ít nhất %(num)d dòng.", "Cần gửi ít nhất %(num)d dòng.", "num"
+        ),
+    }
+
+
+class PortalAuthenticationForm(BoundedFormMixin, AuthenticationForm):
+    """Sign-in under the text rule: a control character is refused in Vietnamese."""
+
+
+class PortalPasswordChangeForm(BoundedFormMixin, PasswordChangeForm):
+    """Password change under the text rule: a control character is refused in Vietnamese."""

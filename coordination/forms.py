@@ -6,26 +6,29 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from agencies.forms import IntegerNumberField, PortalForm, PortalModelForm
+from agencies.forms import IntegerNumberField, PortalForm, PortalFormSet, PortalModelForm
 from agencies.models import Agency
-from agencies.validators import INTEGER_MAX
-from agencies.widgets import DateInput, MultipleFileField, active_agencies
+from agencies.validators import INTEGER_MAX, parse_integer
+from agencies.widgets import (
+    DATE_INVALID,
+    AgencyMultipleChoiceField,
+    DateField,
+    DateInput,
+    MultipleFileField,
+    active_agencies,
+)
 from coordination import timeliness as tl
-from coordination.calendar import add_working_days
+from coordination.calendar import WorkingDayCount, count_working_days
 from coordination.models import Category, Contribution, Nomination, Participation, Recurrence, Task
 
+WORKING_DAYS_MAX = 365  # a deadline counted in working days: at most about a year and a half
 FILTER_STATES = (tl.OVERDUE, tl.DUE_SOON, tl.ON_TIME, tl.SUBMITTED, tl.DONE_ON_TIME, tl.DONE_LATE)
 
 
 class ParticipantsMixin(PortalForm):
     chair = forms.ModelChoiceField(label=_("Cơ quan chủ trì"), queryset=Agency.objects.none())
     tracker = forms.ModelChoiceField(label=_("Cơ quan theo dõi"), queryset=Agency.objects.none())
-    contributors = forms.ModelMultipleChoiceField(
-        label=_("Cơ quan phối hợp"),
-        queryset=Agency.objects.none(),
-        required=False,
-        help_text=_("Giữ Ctrl (hoặc Cmd) để chọn nhiều cơ quan."),
-    )
+    contributors = AgencyMultipleChoiceField(label=_("Cơ quan phối hợp"), required=False)
 
     def _setup_agencies(self):
         for name in ("chair", "tracker", "contributors"):
@@ -46,22 +49,29 @@ class TaskCreateForm(ParticipantsMixin):
     )
     due_mode = forms.ChoiceField(
         label=_("Cách tính hạn"),
-        choices=[("date", _("Chọn ngày")), ("working_days", _("Số ngày làm việc kể từ hôm nay"))],
+        choices=[
+            ("date", _("Chọn ngày")),
+            ("working_days", _("Số ngày làm việc kể từ một ngày (mặc định hôm nay)")),
+        ],
         initial="date",
         widget=forms.RadioSelect,
     )
-    due_date = forms.DateField(label=_("Hạn xử lý"), required=False, widget=DateInput())
+    due_date = DateField(label=_("Hạn xử lý"), required=False)
     due_working_days = IntegerNumberField(
         label=_("Số ngày làm việc"),
         min_value=1,
-        max_value=365,
+        max_value=WORKING_DAYS_MAX,
         required=False,
         help_text=_("Không tính thứ Bảy, Chủ nhật và ngày lễ, Tết (kể cả Tết Nguyên đán)."),
     )
-    contributor_due_date = forms.DateField(
+    due_start = DateField(
+        label=_("Tính từ ngày"),
+        required=False,
+        help_text=_("Để trống là hôm nay. Ngày này không được tính; hạn là ngày làm việc cuối."),
+    )
+    contributor_due_date = DateField(
         label=_("Hạn của cơ quan phối hợp"),
         required=False,
-        widget=DateInput(),
         help_text=_("Để trống nếu bằng hạn của nhiệm vụ; nên sớm hơn để cơ quan chủ trì tổng hợp."),
     )
     parent = forms.ModelChoiceField(
@@ -83,17 +93,33 @@ class TaskCreateForm(ParticipantsMixin):
         if not self.is_bound:
             lead = Agency.objects.active().filter(kind=Agency.Kind.LEAD).first()
             self.initial.setdefault("tracker", lead)
+            self.initial.setdefault("due_start", timezone.localdate())
+
+    def deadline_count(self) -> WorkingDayCount | None:
+        """The working-day count the form was sent with (for the preview beside the
+        field when the form comes back), or None."""
+        data = getattr(self, "cleaned_data", None) or {}
+        if data.get("due_mode") != "working_days" or not data.get("due_working_days"):
+            return None
+        return count_working_days(
+            data.get("due_start") or timezone.localdate(), data["due_working_days"]
+        )
 
     def clean(self):
         data = super().clean()
         today = timezone.localdate()
-        if data.get("due_mode") == "working_days":
+        # The parts of the deadline for the way not chosen are hidden and not used.
+        working_days = data.get("due_mode") == "working_days"
+        unused = ("due_date",) if working_days else ("due_working_days", "due_start")
+        for name in unused:
+            self._errors.pop(name, None)
+        if working_days:
             days = data.get("due_working_days")
-            if not days:
+            if days and "due_start" not in self.errors:
+                data["due_date"] = count_working_days(data.get("due_start") or today, days).due
+            elif not days and "due_working_days" not in self.errors:
                 self.add_error("due_working_days", _("Hãy nhập số ngày làm việc."))
-            else:
-                data["due_date"] = add_working_days(today, days)
-        elif not data.get("due_date"):
+        elif not data.get("due_date") and "due_date" not in self.errors:
             self.add_error("due_date", _("Hãy chọn hạn xử lý."))
         # Who takes part and the deadlines' order are the service's rules
         # (services._validate_participants, services._check_due_date).
@@ -101,6 +127,32 @@ class TaskCreateForm(ParticipantsMixin):
         if own and own < today:
             self.add_error("contributor_due_date", _("Hạn không được ở trong quá khứ."))
         return data
+
+
+def deadline_preview_count(params) -> WorkingDayCount:
+    """``days`` working days from ``start`` (today when empty), read from the item form's
+    deadline preview request by the rules of the form's own fields (``parse_integer``, the
+    portal's date field); ValidationError by parameter, in Vietnamese."""
+    errors: dict[str, list[str]] = {}
+    days = start = None
+    try:
+        days = parse_integer(
+            params.get("days", ""),
+            minimum=1,
+            maximum=WORKING_DAYS_MAX,
+            label=_("Số ngày làm việc"),
+        )
+        if days is None:
+            errors["days"] = [_("Hãy nhập số ngày làm việc.")]
+    except ValidationError as exc:
+        errors["days"] = exc.messages
+    try:
+        start = DateField(required=False).clean(params.get("start", ""))
+    except ValidationError as exc:
+        errors["start"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    return count_working_days(start or timezone.localdate(), days)
 
 
 class TaskEditForm(PortalModelForm):
@@ -118,7 +170,7 @@ class TaskEditForm(PortalModelForm):
             "recurrence",
             "silence_means_agreement",
         ]
-        widgets = {"due_date": DateInput()}
+        field_classes = {"due_date": DateField}
 
     def __init__(self, *args, user=None, all_fields: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -154,10 +206,18 @@ class ParticipantsForm(ParticipantsMixin):
                 (p.due_date for p in parts if p.agency_id == agency.pk and p.role == "contribute"),
                 None,
             )
-            self.fields[name] = forms.DateField(
-                label=agency.short_name, required=False, widget=DateInput(), initial=current
-            )
+            self.fields[name] = DateField(label=agency.short_name, required=False, initial=current)
             self.own_due_fields.append((agency, name))
+
+    @property
+    def own_due_open(self) -> bool:
+        """Show the bodies' own deadlines unfolded: some are set, or one is refused."""
+        names = [name for _agency, name in self.own_due_fields]
+        if self.is_bound:
+            return any(self.data.get(name) for name in names) or any(
+                name in self.errors for name in names
+            )
+        return any(self.fields[name].initial for name in names)
 
     def contributor_due_dates(self) -> dict[int, object]:
         return {
@@ -190,7 +250,7 @@ class NominationForm(PortalModelForm):
         fields = ["full_name", "position", "agency_name", "team"]
 
 
-class BaseNominationFormSet(forms.BaseFormSet):
+class BaseNominationFormSet(PortalFormSet):
     """Every row is optional and plain: a saved row is shown as a filled-in row (not a
     bound "initial" form), so emptying it removes it and keeping it keeps it."""
 
@@ -241,10 +301,18 @@ class TaskFilter(django_filters.FilterSet):
         label=_("Vai trò của cơ quan"), choices=Participation.Role.choices, method="filter_role"
     )
     due_from = django_filters.DateFilter(
-        label=_("Hạn từ ngày"), field_name="due_date", lookup_expr="gte", widget=DateInput()
+        label=_("Hạn từ ngày"),
+        field_name="due_date",
+        lookup_expr="gte",
+        widget=DateInput(),
+        error_messages={"invalid": DATE_INVALID},
     )
     due_to = django_filters.DateFilter(
-        label=_("Hạn đến ngày"), field_name="due_date", lookup_expr="lte", widget=DateInput()
+        label=_("Hạn đến ngày"),
+        field_name="due_date",
+        lookup_expr="lte",
+        widget=DateInput(),
+        error_messages={"invalid": DATE_INVALID},
     )
     timeliness = django_filters.ChoiceFilter(
         label=_("Tiến độ"),
@@ -254,7 +322,15 @@ class TaskFilter(django_filters.FilterSet):
     ordering = django_filters.OrderingFilter(
         label=_("Sắp xếp"),
         fields=(("due_date", "due_date"), ("created_at", "created_at"), ("title", "title")),
-        field_labels={"due_date": _("Hạn xử lý"), "created_at": _("Ngày tạo"), "title": _("Tên")},
+        # Both directions named in Vietnamese (django-filter's own "%s (descending)" is English).
+        field_labels={
+            "due_date": _("Hạn xử lý (sớm nhất trước)"),
+            "-due_date": _("Hạn xử lý (muộn nhất trước)"),
+            "created_at": _("Ngày tạo (cũ nhất trước)"),
+            "-created_at": _("Ngày tạo (mới nhất trước)"),
+            "title": _("Tên (A – Z)"),
+            "-title": _("Tên (Z – A)"),
+        },
     )
 
     class Meta:

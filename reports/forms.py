@@ -8,11 +8,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from agencies.forms import IntegerNumberField, PortalForm
-from agencies.widgets import DateInput, MultipleFileField, active_agencies
+from agencies.widgets import (
+    AgencyMultipleChoiceField,
+    DateInput,
+    MultipleFileField,
+    active_agencies,
+)
 from reports.models import ReportRound
-from reports.services import ConsolidatedEdit
-
-INDICATOR_MAX = 999_999_999  # a count a body reports; more is a typing mistake
+from reports.services import ConsolidatedEdit, indicator_bounds
 
 
 def _year_field() -> IntegerNumberField:
@@ -32,10 +35,9 @@ class RoundForm(PortalForm):
     period_start = forms.DateField(label=_("Số liệu từ ngày"), widget=DateInput(), required=False)
     period_end = forms.DateField(label=_("Số liệu đến ngày"), widget=DateInput(), required=False)
     deadline = forms.DateField(label=_("Hạn gửi báo cáo"), widget=DateInput(), required=False)
-    agencies = forms.ModelMultipleChoiceField(
+    agencies = AgencyMultipleChoiceField(
         label=_("Cơ quan phải báo cáo"),
         queryset=active_agencies(),
-        widget=forms.CheckboxSelectMultiple,
         required=False,  # the service requires at least one body
     )
 
@@ -59,12 +61,14 @@ class AgencyReportForm(PortalForm):
                 widget=forms.Textarea(attrs={"rows": 4}),
             )
         for indicator in rnd.indicators:
-            # Whole, not negative; Vietnamese thousands dots are read (1.200 is 1200).
+            # Whole, in the indicator's range; Vietnamese thousands dots are read (1.200 is
+            # 1200); "1.5" or "1,5" is refused as ambiguous (agencies.validators).
+            minimum, maximum = indicator_bounds(indicator)
             self.fields[f"ind_{indicator['code']}"] = IntegerNumberField(
                 label=indicator["label"],
                 required=False,
-                min_value=0,
-                max_value=INDICATOR_MAX,
+                min_value=minimum,
+                max_value=maximum,
                 widget=forms.TextInput(attrs={"inputmode": "numeric"}),
             )
         self.rnd = rnd

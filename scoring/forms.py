@@ -3,7 +3,6 @@ user may pick. The rules (required windows, reasons, score bounds) are the servi
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 from django import forms
@@ -18,8 +17,17 @@ from agencies.models import Agency, User
 from agencies.people import members
 from agencies.roles import COUNCIL_MEMBER, NOIVU_OFFICER
 from agencies.validators import INTEGER_MAX, clean_text, parse_decimal, parse_integer
-from agencies.widgets import DateInput
-from scoring.models import Assessment, CriteriaSet, Criterion, Score, ScoringPeriod, Target
+from agencies.widgets import AgencyMultipleChoiceField, DateInput
+from scoring.bands import BandsField
+from scoring.models import (
+    DEFAULT_BANDS,
+    Assessment,
+    CriteriaSet,
+    Criterion,
+    Score,
+    ScoringPeriod,
+    Target,
+)
 from scoring.services import ScoreEntry
 from scoring.services.common import MAX_TEXT
 
@@ -33,7 +41,6 @@ SCORE_RULE = {
     "minimum": Decimal(0),
     "maximum": SCORE_MAX,
 }
-BAND_LIMIT = 10
 
 
 def _year_field(label) -> IntegerNumberField:
@@ -65,12 +72,6 @@ class CopyForm(PortalForm):
     year = _year_field(_("Sao chép sang năm"))
 
 
-def _bands_field_default() -> str:
-    from scoring.models import DEFAULT_BANDS
-
-    return json.dumps(DEFAULT_BANDS, ensure_ascii=False)
-
-
 class PeriodForm(PortalForm):
     year = _year_field(_("Năm đánh giá"))
     title = forms.CharField(label=_("Tên đợt chấm điểm"), max_length=300)
@@ -89,19 +90,20 @@ class PeriodForm(PortalForm):
             "chấm lĩnh vực mình phụ trách, Sở Nội vụ tổng hợp."
         ),
     )
-    agencies = forms.ModelMultipleChoiceField(
-        label=_("Cơ quan được đánh giá"), queryset=Agency.objects.none()
-    )
+    agencies = AgencyMultipleChoiceField(label=_("Cơ quan được đánh giá"))
     council_chair = forms.ModelChoiceField(
         label=_("Chủ tịch Hội đồng (chốt kết quả)"), queryset=User.objects.none(), required=False
     )
     publication_date = forms.DateField(
         label=_("Ngày công bố dự kiến"), required=False, widget=DATE_WIDGET
     )
-    bands = forms.CharField(
-        label=_("Xếp loại (JSON)"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_('Ví dụ: [{"label": "Tốt", "min": 90}, {"label": "Khá", "min": 80}]'),
+    bands = BandsField(
+        label=_("Xếp loại"),
+        help_text=_(
+            "Mỗi dòng một mức: tên, chỉ số từ (tính cả mức này) đến (không tính, trừ 100%). "
+            "Các dòng phải nối liền nhau từ 0% đến 100%, không trống, không chồng lên nhau. "
+            "Xóa hết một dòng để bỏ mức đó."
+        ),
     )
 
     def __init__(self, *args, **kwargs):
@@ -116,7 +118,7 @@ class PeriodForm(PortalForm):
             scored.filter(kind__in=[Agency.Kind.DEPARTMENT, Agency.Kind.DISTRICT])
         )
         self.fields["council_chair"].queryset = members(COUNCIL_MEMBER, NOIVU_OFFICER)
-        self.fields["bands"].initial = _bands_field_default()
+        self.fields["bands"].initial = DEFAULT_BANDS
         self.fields["year"].initial = timezone.localdate().year
         for step, label in (
             ("self", _("Tự đánh giá")),
@@ -132,18 +134,6 @@ class PeriodForm(PortalForm):
             self.fields[f"{step}_to"] = forms.DateField(
                 label=_("%(step)s đến ngày") % {"step": label}, widget=DATE_WIDGET, required=False
             )
-
-    def clean_bands(self) -> list[dict]:
-        """The bands as a list of labels and lower bounds in per cent, each through the
-        text and number rules (JSON's NaN and Infinity are refused, not read)."""
-        try:
-            bands = json.loads(self.cleaned_data["bands"], parse_constant=_no_constant)
-            assert isinstance(bands, list) and 0 < len(bands) <= BAND_LIMIT
-            return [_band(b) for b in bands]
-        except (ValueError, AssertionError, KeyError, TypeError, RecursionError) as exc:
-            raise forms.ValidationError(
-                _('Xếp loại phải là danh sách dạng [{"label": "A", "min": 90}, ...].')
-            ) from exc
 
     def windows(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if k.endswith(("_from", "_to"))}
@@ -164,7 +154,7 @@ class PeriodEditForm(PeriodForm):
         initial = {
             "title": period.title,
             "publication_date": period.publication_date,
-            "bands": json.dumps(period.bands, ensure_ascii=False),
+            "bands": period.bands,
             "council_chair": period.council_chair_id,
         }
         for step in ScoringPeriod.STEPS:
@@ -172,25 +162,24 @@ class PeriodEditForm(PeriodForm):
         return initial
 
 
-def _no_constant(name: str):
-    raise ValueError(name)
+class PublishForm(PortalForm):
+    """One reason per ranked body not finalised: publishing leaves it out of the ranking.
+    Required by the service (``services.period_publish``), so a blank one is said there."""
 
+    def __init__(self, *args, pending: list[Assessment], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pending = pending
+        for assessment in pending:
+            self.fields[f"reason_{assessment.pk}"] = forms.CharField(
+                label=_("Lý do không xếp hạng: %(name)s (%(status)s)")
+                % {"name": assessment.agency.name, "status": assessment.get_status_display()},
+                widget=forms.Textarea(attrs={"rows": 2}),
+                max_length=2000,
+                required=False,
+            )
 
-def _band(band: dict) -> dict:
-    label = clean_text(band["label"], max_length=50, multiline=False, label=gettext("Xếp loại"))
-    if isinstance(band["min"], bool) or not isinstance(band["min"], int | float | str):
-        raise TypeError
-    minimum = parse_decimal(
-        str(band["min"]),
-        max_digits=5,
-        decimal_places=2,
-        minimum=Decimal(0),
-        maximum=Decimal(100),
-        label=gettext("Điểm tối thiểu của xếp loại"),
-    )
-    if not label or minimum is None:
-        raise ValueError
-    return {"label": label, "min": float(minimum)}
+    def exclusions(self) -> dict[int, str]:
+        return {a.pk: self.cleaned_data.get(f"reason_{a.pk}") or "" for a in self.pending}
 
 
 class AssignmentForm(PortalForm):

@@ -52,7 +52,9 @@ def test_item_from_creation_to_acceptance(demo, new_page, tmp_path):
     lan.goto("/tasks/new/")
     lan.get_by_label("Tên nhiệm vụ").fill(TITLE)
     lan.get_by_label("Cơ quan chủ trì").select_option(_pk("STP"))
-    lan.get_by_label("Cơ quan phối hợp:", exact=True).select_option([_pk("STC"), _pk("TUYHOA")])
+    picker = lan.locator("[data-picker]")
+    picker.get_by_label("Sở Tài chính").check()
+    picker.get_by_label("Ủy ban nhân dân thành phố Tuy Hòa").check()
     due = timezone.localdate() + dt.timedelta(days=30)
     lan.get_by_label("Hạn xử lý").fill(due.isoformat())
     lan.get_by_label("Tệp đính kèm").set_input_files(_file(tmp_path, "ke-hoach.pdf", "plan"))
@@ -60,6 +62,8 @@ def test_item_from_creation_to_acceptance(demo, new_page, tmp_path):
     expect(lan.get_by_role("heading", level=1)).to_have_text(TITLE)
     task = Task.objects.get(title=TITLE)
     lan.get_by_role("button", name="Giao nhiệm vụ").click()
+    lan.get_by_role("dialog").get_by_role("button", name="Giao nhiệm vụ").click()  # confirm
+    expect(lan.locator(".alert--success")).to_contain_text("Đã giao nhiệm vụ")
     expect(lan.get_by_text("ke-hoach.pdf")).to_be_visible()
     task.refresh_from_db()
     assert task.status != Task.Status.DRAFT
@@ -75,6 +79,8 @@ def test_item_from_creation_to_acceptance(demo, new_page, tmp_path):
         _file(tmp_path, "cong-van-stc.pdf", "stc")
     )
     stc.get_by_role("button", name="Gửi chính thức").click()
+    stc.get_by_role("dialog").get_by_role("button", name="Gửi chính thức").click()
+    expect(stc.locator(".alert--success")).to_contain_text("Đã gửi.")
     expect(stc.get_by_text("cong-van-stc.pdf")).to_be_visible()
     assert Participation.objects.get(task=task, agency__code="STC").status == "submitted"
 
@@ -86,11 +92,15 @@ def test_item_from_creation_to_acceptance(demo, new_page, tmp_path):
     stp.get_by_role("link", name="Tổng hợp, gửi kết quả").click()
     stp.get_by_label("Nội dung").fill("Dự thảo kế hoạch đã tổng hợp ý kiến các cơ quan.")
     stp.get_by_role("button", name="Gửi kết quả tổng hợp").click()
+    stp.get_by_role("dialog").get_by_role("button", name="Gửi kết quả tổng hợp").click()
+    expect(stp.locator(".alert--success")).to_contain_text("Đã gửi.")
     expect(stp.get_by_text("Dự thảo kế hoạch đã tổng hợp ý kiến các cơ quan.")).to_be_visible()
 
     # Nội vụ accepts: the item is done.
     lan.goto(url)
     lan.get_by_role("button", name="Chấp nhận, hoàn thành nhiệm vụ").click()
+    lan.get_by_role("dialog").get_by_role("button", name="Chấp nhận, hoàn thành").click()
+    expect(lan.locator(".alert--success")).to_contain_text("Đã chấp nhận kết quả")
     task.refresh_from_db()
     assert task.status == Task.Status.DONE
     expect(lan.locator(".badge--done").first).to_be_visible()
@@ -150,6 +160,7 @@ def test_self_assessment_with_evidence_and_appraisal(demo, new_page, tmp_path):
             note.fill("Đã có văn bản, bổ sung sau.")
     page.get_by_role("button", name="Lưu nháp").click()
     page.get_by_role("button", name="Gửi bản tự đánh giá").click()
+    page.get_by_role("dialog").get_by_role("button", name="Gửi bản tự đánh giá").click()
     assessment.refresh_from_db()
     assert assessment.status != "draft", page.locator(".alert").all_inner_texts()
 
