@@ -14,6 +14,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from agencies.access import (  # noqa: F401  (re-exported for the app's views)
     get_visible_or_404,
+    is_agency_staff,
     is_focal_officer,
     is_noivu_officer,
     reads_everything,
@@ -130,6 +131,14 @@ def task_object_perms(user, task) -> set[str]:
     return global_perms | set(ObjectPermissionChecker(user).get_perms(task))
 
 
+def works_for_body(user) -> bool:
+    """Whether the user may write in their body's name on items it takes part in: save
+    contribution drafts (docs/permissions.md). Nội vụ officers and focal officers act for
+    their body; agency staff draft for their focal officer. Leadership and council members
+    read and appraise; they never write a body's contribution."""
+    return is_noivu_officer(user) or is_focal_officer(user) or is_agency_staff(user)
+
+
 def task_actions(user, task, perms: set[str] | None = None) -> dict[str, bool]:
     """What the user may do on this task, as flags for views and templates."""
     perms = task_object_perms(user, task) if perms is None else perms
@@ -158,7 +167,8 @@ def task_actions(user, task, perms: set[str] | None = None) -> dict[str, bool]:
         "draft": open_
         and status != "draft"
         and bool({"contribute_task", "consolidate_task"} & perms)
-        and user.agency_id is not None,
+        and user.agency_id is not None
+        and works_for_body(user),
     }
 
 

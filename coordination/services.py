@@ -286,9 +286,11 @@ def contribution_save(
     document_number: str = "",
     nominations: list[dict] | None = None,
     files=(),
+    keep_files: list[int] | None = None,
     submit: bool,
 ) -> Contribution:
-    """Save a draft (any staff of the body) or submit (focal officer) what is on screen.
+    """Save a draft (focal officer or staff, ``access.works_for_body``) or submit (focal
+    officer) what is on screen; ``keep_files`` as ``_kept_files``.
 
     Everything is checked before anything is written. A submitted version is never
     changed: the next answer is a new version. Nominated officials are kept with the
@@ -298,17 +300,14 @@ def contribution_save(
     task = _locked(task)
     part = _part_that_may_save(actor, task, submit)
     files = list(files)
-    _validate_contribution(task, form, body, nominations, files)
+    draft = part.contributions.filter(submitted_at__isnull=True).first()
+    kept = _kept_files(part, draft, keep_files)
+    _validate_contribution(task, form, body, nominations, files, kept=len(kept))
     contribution = _write_contribution(
         actor, part, form=form, body=body, document_number=document_number, submit=submit
     )
-    if nominations is not None:
-        contribution.nominations.all().delete()
-        Nomination.objects.bulk_create(
-            Nomination(contribution=contribution, **row) for row in nominations
-        )
-    for upload in files:
-        attachment_add(actor=actor, task=task, upload=upload, contribution=contribution)
+    _keep_files(actor, task, draft, contribution, kept)
+    _write_rows(actor, task, contribution, nominations, files)
     _mark_in_progress(task, actor)
     if submit:
         _submit_part(actor, task, part, contribution)
@@ -316,6 +315,48 @@ def contribution_save(
         part.status = P.Status.IN_PROGRESS
         history.save(part, _("Bắt đầu soạn nội dung"), actor)
     return contribution
+
+
+def _write_rows(actor, task: Task, contribution: Contribution, nominations, files) -> None:
+    """The officials on screen (``None``: leave them) and the new files."""
+    if nominations is not None:
+        contribution.nominations.all().delete()
+        Nomination.objects.bulk_create(
+            Nomination(contribution=contribution, **row) for row in nominations
+        )
+    for upload in files:
+        attachment_add(actor=actor, task=task, upload=upload, contribution=contribution)
+
+
+def _kept_files(part: Participation, draft, keep_files: list[int] | None) -> list[Attachment]:
+    """The files already there that the saved version keeps: of ``keep_files`` (ids), the
+    draft's own, or, for a new version, the previous version's (carried over as references
+    to the same stored files, not copies); the others are removed from the draft or not
+    carried. ``None`` keeps a draft's files and starts a new version without files."""
+    if keep_files is None:
+        return list(draft.attachments.all()) if draft else []
+    source = draft or part.contributions.order_by("-version").first()
+    if source is None:
+        return []
+    return list(source.attachments.filter(pk__in=keep_files))
+
+
+def _keep_files(actor, task: Task, draft, contribution: Contribution, kept: list) -> None:
+    if draft is not None:
+        for attachment in draft.attachments.exclude(pk__in=[a.pk for a in kept]):
+            history.delete(attachment, _("Bỏ tệp khỏi dự thảo"), actor)
+        return
+    for old in kept:  # a new version: the previous version's files, referenced
+        attachment = Attachment(
+            task=task,
+            contribution=contribution,
+            file=old.file.name,
+            original_name=old.original_name,
+            size=old.size,
+            content_type=old.content_type,
+            uploaded_by=old.uploaded_by,
+        )
+        history.save(attachment, _("Giữ tệp của lần gửi trước"), actor)
 
 
 def _part_that_may_save(actor, task: Task, submit: bool) -> Participation:
@@ -368,7 +409,9 @@ def _submit_part(actor, task: Task, part: Participation, contribution: Contribut
 NOMINATION_TEAMS = set(Nomination.Team.values)
 
 
-def _validate_contribution(task: Task, form: str, body: str, nominations, files: list) -> None:
+def _validate_contribution(
+    task: Task, form: str, body: str, nominations, files: list, kept: int = 0
+) -> None:
     """Every rule of a contribution, checked once before anything is written."""
     if form not in Contribution.Form.values:
         raise ValidationError({"form": _("Hình thức phối hợp không hợp lệ.")})
@@ -383,7 +426,7 @@ def _validate_contribution(task: Task, form: str, body: str, nominations, files:
     if form == Contribution.Form.NOMINATION:
         if not rows:
             raise ValidationError(_("Hãy nhập ít nhất một cán bộ được cử."))
-    elif not body.strip() and not files:
+    elif not body.strip() and not files and not kept:
         raise ValidationError({"body": _("Hãy nhập nội dung hoặc đính kèm văn bản.")})
     for upload in files:
         validate_upload(upload)

@@ -9,10 +9,14 @@ from django.utils.translation import gettext as _
 
 
 def validate_item_total(task, uploads) -> None:
-    """The files of one item together stay within ``UPLOAD_MAX_ITEM_BYTES``."""
-    from django.db.models import Sum
+    """The files of one item together stay within ``UPLOAD_MAX_ITEM_BYTES``. A stored file
+    carried into a new version (several rows, one file) counts once."""
+    from django.db.models import Max
 
-    current = task.attachments.aggregate(total=Sum("size"))["total"] or 0 if task.pk else 0
+    stored = (
+        task.attachments.order_by().values("file").annotate(size=Max("size")) if task.pk else []
+    )
+    current = sum(row["size"] for row in stored)
     added = sum(u.size for u in uploads)
     if current + added > settings.UPLOAD_MAX_ITEM_BYTES:
         raise ValidationError(

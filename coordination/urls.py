@@ -1,12 +1,16 @@
 from django.urls import path
 
-from coordination import views
+from coordination import plan_views, views
 
 urlpatterns = [
     path("", views.task_list, name="task_list"),
     path("export.xlsx", views.task_export, name="task_export"),
     path("overview/", views.task_overview, name="task_overview"),
     path("new/", views.task_create, name="task_create"),
+    path("plan/copy/", plan_views.plan_copy, name="plan_copy"),
+    path("plan/import/", plan_views.plan_import, name="plan_import"),
+    path("plan/template.xlsx", plan_views.plan_template, name="plan_template"),
+    path("new/deadline/", views.deadline_preview, name="deadline_preview"),
     path("<int:pk>/", views.task_detail, name="task_detail"),
     path("<int:pk>/edit/", views.task_edit, name="task_edit"),
     path("<int:pk>/participants/", views.task_participants, name="task_participants"),

@@ -6,8 +6,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from agencies import validators
 from agencies.files import download
 from agencies.once import AlreadySubmitted, already, once
-from coordination import access, reminders, selectors, services
+from coordination import access, confirmations, reminders, selectors, services
 from coordination import timeliness as tl
 from coordination.forms import (
     NOMINATION_FIELDS,
@@ -29,6 +30,7 @@ from coordination.forms import (
     TaskEditForm,
     TaskFilter,
     clean_nominations,
+    deadline_preview_count,
 )
 from coordination.history import task_timeline
 from coordination.models import Attachment, Notification, Participation, Task
@@ -151,17 +153,19 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     contributions = selectors.task_contributions(task, request.user)
     participants = selectors.task_participants(task)
     own = next((p for p in participants if p.agency_id == request.user.agency_id), None)
+    columns = selectors.contributions_side_by_side(contributions)
     return render(
         request,
         "coordination/task_detail.html",
         {
             "task": task,
+            "confirm": confirmations.for_detail(task, actions, participants, columns),
             "state": task.timeliness,
             "state_label": tl.LABELS[task.timeliness],
             "actions": actions,
             "participants": participants,
             "own": own,
-            "columns": selectors.contributions_side_by_side(contributions),
+            "columns": columns,
             "attachments": [a for a in task.attachments.all() if a.contribution_id is None],
             "rollup": selectors.task_family(task, request.user),
             "review_form": ReviewForm(),
@@ -230,8 +234,17 @@ def task_participants(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "coordination/task_participants.html", {"form": form, "task": task})
 
 
-def _post_action(request: HttpRequest, pk: int, run, success: str) -> HttpResponse:
-    task = _task(request, pk)
+def _post_action(
+    request: HttpRequest, pk: int, run, success: str, confirm=None, task: Task | None = None
+) -> HttpResponse:
+    """Run one act on the item. ``confirm(task)`` gives the confirmation texts when the
+    act may be done now (else ``None``: the service refuses it in words)."""
+    task = task or _task(request, pk)
+    texts = confirm(task) if confirm else None
+    if texts:
+        response = confirmations.ask(request, texts, task)
+        if response is not None:
+            return response
     try:
         run(task)
     except ValidationError as exc:
@@ -243,23 +256,35 @@ def _post_action(request: HttpRequest, pk: int, run, success: str) -> HttpRespon
 
 @require_POST
 def task_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    def confirm(task):
+        if not access.task_actions(request.user, task)["assign"]:
+            return None
+        return confirmations.assign(task, list(task.participations.select_related("agency")))
+
     return _post_action(
         request,
         pk,
         lambda task: services.task_assign(actor=request.user, task=task),
         _("Đã giao nhiệm vụ; các cơ quan tham gia đã được thông báo."),
+        confirm,
     )
 
 
 @require_POST
 def task_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST)
+    task = _task(request, pk)
+    access.require(access.task_actions(request.user, task)["cancel"])
 
     def cancel(task):
-        access.require(access.task_actions(request.user, task)["cancel"])
         services.task_cancel(actor=request.user, task=task, reason=_reason(form))
 
-    return _post_action(request, pk, cancel, _("Đã hủy nhiệm vụ."))
+    def confirm(task):
+        # Nothing to confirm while the reason is missing: the service says so.
+        typed = form.is_valid() and form.cleaned_data["reason"]
+        return confirmations.cancel(task) if typed else None
+
+    return _post_action(request, pk, cancel, _("Đã hủy nhiệm vụ."), confirm, task=task)
 
 
 def _reason(form: ReasonForm) -> str:
@@ -280,6 +305,12 @@ def task_review(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.error(request, error)
         return redirect("task_detail", pk=pk)
     accept = form.cleaned_data["decision"] == "accept"
+
+    def confirm(task):
+        # Accepting closes the item; a return can be answered by a new version.
+        ok = accept and access.task_actions(request.user, task)["review"]
+        return confirmations.task_accept(task) if ok else None
+
     return _post_action(
         request,
         pk,
@@ -289,6 +320,7 @@ def task_review(request: HttpRequest, pk: int) -> HttpResponse:
         _("Đã chấp nhận kết quả, nhiệm vụ hoàn thành.")
         if accept
         else _("Đã trả lại cơ quan chủ trì."),
+        confirm,
     )
 
 
@@ -304,6 +336,13 @@ def task_remind(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Danh sách cơ quan cần nhắc không hợp lệ; chưa gửi nhắc việc."))
         return redirect("task_detail", pk=task.pk)
     agency_ids = [x for x in agency_ids if x is not None]
+    if access.task_actions(request.user, task)["remind"]:
+        parts = reminders.pending_participations().filter(task=task)
+        parts = list(parts.filter(agency_id__in=agency_ids) if agency_ids else parts)
+        if parts:  # nobody to remind: the service says so
+            response = confirmations.ask(request, confirmations.remind(parts), task)
+            if response is not None:
+                return response
     try:
         count = reminders.task_remind(actor=request.user, task=task, agency_ids=agency_ids or None)
     except OSError:
@@ -316,12 +355,17 @@ def task_remind(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("task_detail", pk=task.pk)
 
 
-def _contribution_forms(request: HttpRequest, draft) -> tuple:
-    """The contribution form and the nomination rows, showing the saved draft."""
+def _contribution_forms(request: HttpRequest, source) -> tuple:
+    """The contribution form and the nomination rows, starting from ``source``: the saved
+    draft, else the previous version (a revision starts from what was sent last)."""
     initial, rows = {}, []
-    if draft is not None:
-        initial = {"form": draft.form, "body": draft.body, "document_number": draft.document_number}
-        rows = [{k: getattr(n, k) for k in NOMINATION_FIELDS} for n in draft.nominations.all()]
+    if source is not None:
+        initial = {
+            "form": source.form,
+            "body": source.body,
+            "document_number": source.document_number,
+        }
+        rows = [{k: getattr(n, k) for k in NOMINATION_FIELDS} for n in source.nominations.all()]
     form = ContributionForm(request.POST or None, request.FILES or None, initial=initial)
     formset = NominationFormSet(
         request.POST or None, prefix="nom", initial=None if request.method == "POST" else rows
@@ -341,21 +385,38 @@ def contribution_new(request: HttpRequest, pk: int) -> HttpResponse:
         request.user,
         agency_id=request.user.agency_id,
     )
-    draft = part.contributions.filter(submitted_at__isnull=True).first()
-    form, formset = _contribution_forms(request, draft)
-    if request.method == "POST" and form.is_valid():
+    versions = list(part.contributions.order_by("-version").prefetch_related("attachments"))
+    draft = next((c for c in versions if c.submitted_at is None), None)
+    source = draft or (versions[0] if versions else None)
+    version = draft.version if draft else (versions[0].version + 1 if versions else 1)
+    form, formset = _contribution_forms(request, source)
+    keep = _kept_ids(request, source)
+    can_submit = actions["consolidate"] if part.role == "chair" else actions["contribute"]
+    submit_confirm = confirmations.submit(part, version)
+    if request.method == "POST" and form.is_valid() and keep is not False:
         submit = "submit" in request.POST
+        # Files cannot be re-posted from a page: a form with files confirms in the
+        # browser only (docs/confirmations.md).
+        if submit and can_submit and not request.FILES:
+            response = confirmations.ask(request, submit_confirm, task)
+            if response is not None:
+                return response
         try:
-            services.contribution_save(
-                actor=request.user,
-                task=task,
-                form=form.cleaned_data["form"],
-                body=form.cleaned_data["body"],
-                document_number=form.cleaned_data["document_number"],
-                nominations=clean_nominations(formset),
-                files=form.cleaned_data["files"],
-                submit=submit,
-            )
+            with once(request) as receipt:
+                services.contribution_save(
+                    actor=request.user,
+                    task=task,
+                    form=form.cleaned_data["form"],
+                    body=form.cleaned_data["body"],
+                    document_number=form.cleaned_data["document_number"],
+                    nominations=clean_nominations(formset),
+                    files=form.cleaned_data["files"],
+                    keep_files=keep,
+                    submit=submit,
+                )
+                receipt.result_url = reverse("task_detail", args=[task.pk])
+        except AlreadySubmitted as done:
+            return already(request, done, reverse("task_detail", args=[task.pk]))
         except ValidationError as exc:
             _errors(request, exc)
         else:
@@ -369,10 +430,33 @@ def contribution_new(request: HttpRequest, pk: int) -> HttpResponse:
             "part": part,
             "form": form,
             "formset": formset,
-            "can_submit": actions["consolidate"] if part.role == "chair" else actions["contribute"],
+            "can_submit": can_submit,
+            "submit_confirm": submit_confirm,
+            "source": source,
+            "is_revision": source is not None and draft is None,
+            "existing_files": list(source.attachments.all()) if source else [],
+            "kept": set(keep) if isinstance(keep, list) else None,
             "columns": _other_columns(request, task, part),
         },
     )
+
+
+def _kept_ids(request: HttpRequest, source) -> list[int] | None | bool:
+    """The ids of the files already there that the user kept ticked (``None`` when the
+    form showed none; ``False``, with a message, when the list is not ids)."""
+    if request.method != "POST" or "files_shown" not in request.POST:
+        if request.method == "POST":
+            return None
+        return [a.pk for a in source.attachments.all()] if source else []
+    try:
+        ids = [
+            validators.parse_integer(x, minimum=1, maximum=validators.INTEGER_MAX)
+            for x in request.POST.getlist("keep")
+        ]
+    except ValidationError:
+        messages.error(request, _("Danh sách tệp giữ lại không hợp lệ; chưa lưu gì."))
+        return False
+    return [x for x in ids if x is not None]
 
 
 def _other_columns(request: HttpRequest, task: Task, part: Participation) -> list:
@@ -408,6 +492,12 @@ def participation_review(request: HttpRequest, pk: int, part_pk: int) -> HttpRes
         _("Đã chấp nhận nội dung của %(a)s.") % {"a": part.agency.name}
         if accept
         else _("Đã trả lại %(a)s.") % {"a": part.agency.name},
+        lambda t: (
+            confirmations.part_accept(part)
+            if accept and part.status == Participation.Status.SUBMITTED
+            else None
+        ),
+        task=task,
     )
 
 
@@ -416,13 +506,26 @@ def participation_exempt(request: HttpRequest, pk: int, part_pk: int) -> HttpRes
     task = _task(request, pk)
     part = access.get_visible_or_404(task.participations, request.user, pk=part_pk)
     form = ReasonForm(request.POST)
+    access.require(access.task_actions(request.user, task)["exempt"])
 
     def exempt(t):
-        access.require(access.task_actions(request.user, t)["exempt"])
         services.participation_exempt(actor=request.user, participation=part, reason=_reason(form))
 
+    def confirm(t):
+        open_ = part.role == Participation.Role.CONTRIBUTE and part.status not in {
+            Participation.Status.ACCEPTED,
+            Participation.Status.EXEMPT,
+        }
+        typed = form.is_valid() and form.cleaned_data["reason"]
+        return confirmations.exempt(part) if open_ and typed else None
+
     return _post_action(
-        request, pk, exempt, _("Đã miễn thực hiện cho %(a)s.") % {"a": part.agency.name}
+        request,
+        pk,
+        exempt,
+        _("Đã miễn thực hiện cho %(a)s.") % {"a": part.agency.name},
+        confirm,
+        task=task,
     )
 
 
@@ -459,3 +562,28 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
     )
     messages.success(request, _("Đã đánh dấu tất cả thông báo là đã đọc."))
     return redirect("notification_list")
+
+
+@require_GET
+def deadline_preview(request: HttpRequest) -> JsonResponse:
+    """The item form's deadline before saving: ``days`` working days from ``start`` (today
+    when empty), the date it falls on and the days off skipped (``coordination.calendar``),
+    as data and as the HTML the form shows (``coordination/_deadline_preview.html``)."""
+    access.require(access.may_create_tasks(request.user))
+    try:
+        count = deadline_preview_count(request.GET)
+    except ValidationError as exc:
+        return JsonResponse({"ok": False, "errors": exc.message_dict}, status=400)
+    html = render_to_string("coordination/_deadline_preview.html", {"count": count})
+    return JsonResponse(
+        {
+            "ok": True,
+            "start": count.start.isoformat(),
+            "days": count.days,
+            "due": count.due.isoformat(),
+            "skipped": [
+                {"date": off.day.isoformat(), "holiday": off.holiday} for off in count.skipped
+            ],
+            "html": html,
+        }
+    )

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from agencies import roles
+from agencies.once import new_token
 from coordination import services
 from coordination.models import Attachment, Contribution
 from tests.conftest import login
@@ -153,7 +154,13 @@ def test_parent_and_children_are_listed_only_when_visible(noivu, skhdt_focal, ch
 
 
 def _post_contribution(client, task, **data):
-    payload = {"nom-TOTAL_FORMS": "3", "nom-INITIAL_FORMS": "0", "document_number": ""}
+    payload = {
+        "nom-TOTAL_FORMS": "3",
+        "nom-INITIAL_FORMS": "0",
+        "document_number": "",
+        "once": new_token(),
+        "confirmed": "1",
+    }
     return client.post(reverse("contribution_new", args=[task.pk]), payload | data)
 
 

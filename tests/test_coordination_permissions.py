@@ -5,6 +5,7 @@ Allowed POSTs must change state; refused ones must change nothing."""
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -85,28 +86,28 @@ MATRIX = [
         "task_assign",
         "draft",
         "post",
-        {},
+        {"confirmed": "1"},
         expect(404, noivu=302, leader=403),
     ),
     (
         "task_cancel",
         "task",
         "post",
-        {"reason": "Không còn cần thiết"},
+        {"reason": "Không còn cần thiết", "confirmed": "1"},
         expect(403, noivu=302, unrelated_focal=404),
     ),
     (
         "task_review",
         "review",
         "post",
-        {"decision": "accept"},
+        {"decision": "accept", "confirmed": "1"},
         expect(403, noivu=302, tracker_focal=302, contrib_focal=404, unrelated_focal=404),
     ),
     (
         "task_remind",
         "task",
         "post",
-        {},
+        {"confirmed": "1"},
         expect(403, noivu=302, tracker_focal=302, unrelated_focal=404),
     ),
     (
@@ -120,7 +121,7 @@ MATRIX = [
         "participation_exempt",
         "submitted_part",
         "post",
-        {"reason": "Không liên quan"},
+        {"reason": "Không liên quan", "confirmed": "1"},
         expect(403, noivu=302, unrelated_focal=404),
     ),
     (
@@ -131,6 +132,8 @@ MATRIX = [
             "form": "comment",
             "body": "Ý kiến",
             "submit": "1",
+            "confirmed": "1",
+            "once": "a-one-time-token-of-the-form",
             "nom-TOTAL_FORMS": "0",
             "nom-INITIAL_FORMS": "0",
         },
@@ -262,3 +265,63 @@ def test_another_bodys_draft_files_stay_with_that_body(noivu, chair_focal, contr
     response = cast("contrib_focal").get(reverse("attachment_download", args=[attachment.pk]))
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
+
+
+# --- Drafts in a body's name (issue 18, point 21) ----------------------------------------
+
+DRAFT_PAYLOAD = {
+    "form": "comment",
+    "body": "Dự thảo ý kiến",
+    "save": "1",
+    "nom-TOTAL_FORMS": "0",
+    "nom-INITIAL_FORMS": "0",
+}
+
+
+@pytest.fixture
+def body_item(noivu):
+    """An item where every cast member's body takes part without tracking it: Nội vụ
+    (noivu, council) and the UBND office (leader) coordinate, STP chairs, STC tracks."""
+    return make_task(actor=noivu, tracker="STC", contributors=("SNV", "VPUBND"))
+
+
+# who -> may they save a draft for their body (docs/permissions.md)
+DRAFTERS = {
+    "noivu": True,  # a Nội vụ officer acts for Sở Nội vụ
+    "chair_focal": True,
+    "chair_staff": True,  # staff draft for their focal officer
+    "leader": False,  # leadership reads, never writes a body's contribution
+    "council": False,  # council members appraise, never write a body's contribution
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who,allowed", DRAFTERS.items())
+def test_only_the_roles_that_may_save_drafts_for_their_body(body_item, cast, request, who, allowed):
+    from agencies.once import new_token
+    from coordination import access
+
+    user = request.getfixturevalue(who)
+    client = cast(who)
+    url = reverse("contribution_new", args=[body_item.pk])
+    assert access.task_actions(user, body_item)["draft"] is allowed
+    detail = client.get(reverse("task_detail", args=[body_item.pk])).content.decode()
+    assert (url in detail) is allowed  # no button a user may not press
+    assert client.get(url).status_code == (200 if allowed else 403)
+    response = client.post(url, {**DRAFT_PAYLOAD, "once": new_token()})
+    assert response.status_code == (302 if allowed else 403)
+    assert Contribution.objects.exists() is allowed
+    if not allowed:  # the service refuses too, whatever the caller
+        with pytest.raises(PermissionDenied):
+            services.contribution_save(
+                actor=user, task=body_item, form="comment", body="Nháp", submit=False
+            )
+        assert not Contribution.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["tracker_focal", "unrelated_focal"])
+def test_bodies_without_a_part_to_write_have_no_draft_button(world, cast, who):
+    task_pk = world["task"][0]
+    detail = cast(who).get(reverse("task_detail", args=[task_pk]))
+    assert reverse("contribution_new", args=[task_pk]) not in detail.content.decode()

@@ -63,7 +63,7 @@ def test_the_whole_workflow_through_the_pages(
     assert task.status == "draft" and task.attachments.count() == 1
     assert task.participations.get(agency__code="STC").due_date == in_days(15)
     with django_capture_on_commit_callbacks(execute=True):  # mail leaves after commit
-        officer.post(reverse("task_assign", args=[task.pk]))
+        officer.post(reverse("task_assign", args=[task.pk]), {"confirmed": "1"})
     task.refresh_from_db()
     assert task.status == "assigned"
     assert any("Nhiệm vụ mới" in m.subject for m in mail.outbox)
@@ -75,6 +75,7 @@ def test_the_whole_workflow_through_the_pages(
             "form": "comment",
             "body": "Sở Tài chính thống nhất.",
             "submit": "1",
+            "once": new_token(),
             "files": pdf(),
             "nom-TOTAL_FORMS": "0",
             "nom-INITIAL_FORMS": "0",
@@ -99,6 +100,8 @@ def test_the_whole_workflow_through_the_pages(
             "form": "comment",
             "body": "Bản sửa: thống nhất, bổ sung số liệu.",
             "submit": "1",
+            "confirmed": "1",
+            "once": new_token(),
             "nom-TOTAL_FORMS": "0",
             "nom-INITIAL_FORMS": "0",
         },
@@ -106,20 +109,25 @@ def test_the_whole_workflow_through_the_pages(
     versions = list(Contribution.objects.filter(participation=stc_part).order_by("version"))
     assert [c.version for c in versions] == [1, 2]
     assert versions[0].body == "Sở Tài chính thống nhất."  # never overwritten
-    stp.post(reverse("participation_review", args=[task.pk, stc_part.pk]), {"decision": "accept"})
+    stp.post(
+        reverse("participation_review", args=[task.pk, stc_part.pk]),
+        {"decision": "accept", "confirmed": "1"},
+    )
     stp.post(
         reverse("contribution_new", args=[task.pk]),
         {
             "form": "report",
             "body": "Tổng hợp ý kiến.",
             "submit": "1",
+            "confirmed": "1",
+            "once": new_token(),
             "nom-TOTAL_FORMS": "0",
             "nom-INITIAL_FORMS": "0",
         },
     )
     task.refresh_from_db()
     assert task.status == "under_review"
-    officer.post(reverse("task_review", args=[task.pk]), {"decision": "accept"})
+    officer.post(reverse("task_review", args=[task.pk]), {"decision": "accept", "confirmed": "1"})
     task.refresh_from_db()
     assert task.status == "done" and not task.completed_late
     assert selectors.task_state(task) == "done_on_time"
@@ -321,6 +329,8 @@ def test_nomination_of_officials(noivu, contrib_focal):
             "form": "nomination",
             "body": "",
             "submit": "1",
+            "confirmed": "1",
+            "once": new_token(),
             "nom-TOTAL_FORMS": "1",
             "nom-INITIAL_FORMS": "0",
             "nom-0-full_name": "Nguyễn Thị Bích",
@@ -375,7 +385,7 @@ def test_manual_reminder_from_the_item_page(
     task = make_task(actor=noivu)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        login(noivu).post(reverse("task_remind", args=[task.pk]))
+        login(noivu).post(reverse("task_remind", args=[task.pk]), {"confirmed": "1"})
     assert ReminderLog.objects.filter(kind="manual").count() == 3
     assert any(contrib_focal.email in m.to for m in mail.outbox)
 
@@ -493,6 +503,7 @@ def test_files_of_one_item_stay_within_the_item_limit(noivu, contrib_focal, sett
             "form": "comment",
             "body": "x",
             "submit": "1",
+            "once": new_token(),
             "files": pdf("c.pdf"),
             "nom-TOTAL_FORMS": "0",
             "nom-INITIAL_FORMS": "0",

@@ -254,7 +254,8 @@ def test_two_officers_assigning_at_once_assign_once_and_both_get_an_answer(noivu
     task = make_task(actor=noivu, assign=False)
     other = UserFactory(username="noivu2", agency=agency("SNV"), roles=["noivu_officer"])
     clients = [login(noivu), login(other)]
-    results = _race([lambda c=c: c.post(reverse("task_assign", args=[task.pk])) for c in clients])
+    url = reverse("task_assign", args=[task.pk])
+    results = _race([lambda c=c: c.post(url, {"confirmed": "1"}) for c in clients])
     assert [getattr(r, "status_code", r) for r in results] == [302, 302]
     task.refresh_from_db()
     assert task.status == "assigned"

@@ -35,7 +35,7 @@ def test_a_failure_midway_leaves_no_partial_write(noivu, monkeypatch):
     task = make_task(actor=noivu, assign=False)
     client = Client(raise_request_exception=False)
     client.force_login(noivu)
-    response = client.post(reverse("task_assign", args=[task.pk]))
+    response = client.post(reverse("task_assign", args=[task.pk]), {"confirmed": "1"})
     assert response.status_code == 500
     task.refresh_from_db()
     assert task.status == "draft"

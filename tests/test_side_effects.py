@@ -52,7 +52,7 @@ def test_failing_mail_server_keeps_the_change_and_the_message(
     task = make_task(actor=noivu, assign=False)
     settings.EMAIL_BACKEND = FAILING
     with django_capture_on_commit_callbacks(execute=True):
-        response = login(noivu).post(reverse("task_assign", args=[task.pk]))
+        response = login(noivu).post(reverse("task_assign", args=[task.pk]), {"confirmed": "1"})
 
     assert response.status_code == 302  # no exception reaches the user
     task.refresh_from_db()

@@ -86,6 +86,142 @@
   });
 })();
 
+/* Confirmation before an irreversible act (agencies/confirm.py, docs/confirmations.md).
+   A form, or the button that sends it, with data-confirm="question" (and optionally
+   data-confirm-details="one consequence per line", data-confirm-label="button text")
+   asks in a modal <dialog> first: focus stays in the dialog, Esc or "Quay lại" cancels
+   and gives focus back to the button, OK adds confirmed=1 and sends the form, once (the
+   double-submit guard and the one-time token above apply to that send as usual).
+   Without scripts the server asks instead, on its confirm page. Registered in the capture
+   phase so that a send that is still to be confirmed never reaches the guard above. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var texts = {
+    ok: (script && script.dataset.confirmOk) || "Xác nhận",
+    cancel: (script && script.dataset.confirmCancel) || "Quay lại",
+    lead: (script && script.dataset.confirmLead) || "Khi xác nhận:"
+  };
+
+  function confirmedInput(form) {
+    var input = form.querySelector("input[name=confirmed]");
+    if (!input) {
+      input = document.createElement("input");
+      input.type = "hidden";
+      input.name = "confirmed";
+      form.appendChild(input);
+    }
+    return input;
+  }
+
+  function buildDialog(source) {
+    var dialog = document.createElement("dialog");
+    dialog.className = "confirm-dialog";
+    dialog.setAttribute("aria-modal", "true");
+    var title = document.createElement("h2");
+    title.id = "confirm-dialog-title";
+    title.textContent = source.dataset.confirm;
+    dialog.setAttribute("aria-labelledby", title.id);
+    dialog.appendChild(title);
+    var details = (source.dataset.confirmDetails || "").split("\n").filter(function (l) { return l.trim(); });
+    if (details.length) {
+      var lead = document.createElement("p");
+      lead.textContent = texts.lead;
+      var list = document.createElement("ul");
+      list.id = "confirm-dialog-details";
+      details.forEach(function (line) {
+        var li = document.createElement("li");
+        li.textContent = line;
+        list.appendChild(li);
+      });
+      dialog.appendChild(lead);
+      dialog.appendChild(list);
+      dialog.setAttribute("aria-describedby", list.id);
+    }
+    var actions = document.createElement("div");
+    actions.className = "actions";
+    var ok = document.createElement("button");
+    ok.type = "button";
+    ok.className = "btn btn--danger";
+    ok.dataset.confirmOk = "";
+    ok.textContent = source.dataset.confirmLabel || texts.ok;
+    var cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "btn btn--secondary";
+    cancel.dataset.confirmCancel = "";
+    cancel.textContent = texts.cancel;
+    actions.appendChild(ok);
+    actions.appendChild(cancel);
+    dialog.appendChild(actions);
+    return { dialog: dialog, ok: ok, cancel: cancel };
+  }
+
+  function ask(source, onOk, returnFocus) {
+    if (typeof HTMLDialogElement === "undefined" || !HTMLDialogElement.prototype.showModal) {
+      var text = source.dataset.confirm + "\n\n" + (source.dataset.confirmDetails || "");
+      if (window.confirm(text)) { onOk(); }
+      return;
+    }
+    var parts = buildDialog(source);
+    var dialog = parts.dialog;
+    var accepted = false;
+    document.body.appendChild(dialog);
+    dialog.addEventListener("keydown", function (event) {
+      if (event.key !== "Tab") { return; }
+      // Keep focus on the dialog's two buttons (showModal makes the page inert too).
+      var first = parts.ok, last = parts.cancel;
+      if (event.shiftKey && document.activeElement === first) { event.preventDefault(); last.focus(); }
+      else if (!event.shiftKey && document.activeElement === last) { event.preventDefault(); first.focus(); }
+    });
+    dialog.addEventListener("close", function () {
+      dialog.remove();
+      if (accepted) { onOk(); } else if (returnFocus) { returnFocus.focus(); }
+    });
+    parts.cancel.addEventListener("click", function () { dialog.close(); });
+    parts.ok.addEventListener("click", function () { accepted = true; dialog.close(); });
+    dialog.showModal();  // Esc fires "cancel" then "close": nothing is sent
+    parts.cancel.focus();
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.method || form.method.toLowerCase() !== "post") { return; }
+    var button = event.submitter || null;
+    var source = button && button.dataset && button.dataset.confirm !== undefined ? button
+      : (form.dataset.confirm !== undefined ? form : null);
+    if (!source) { return; }
+    var input = form.querySelector("input[name=confirmed]");
+    if (input && input.value === "1") { return; }
+    if (form.dataset.sending === "1") { return; }  // the guard below refuses it
+    // A required field left empty: nothing to confirm yet, the server says what is missing.
+    if (form.checkValidity && !form.checkValidity()) { return; }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    ask(source, function () {
+      confirmedInput(form).value = "1";
+      if (form.requestSubmit) {
+        form.requestSubmit(button && button.form === form ? button : undefined);
+      } else {
+        if (button && button.name) {
+          var carry = document.createElement("input");
+          carry.type = "hidden";
+          carry.name = button.name;
+          carry.value = button.value;
+          form.appendChild(carry);
+        }
+        form.submit();
+      }
+    }, button || form.querySelector("[type=submit]"));
+  }, true);
+
+  // A form shown again (Back, or refused with the user's input) asks again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form input[name=confirmed]").forEach(function (input) {
+      if (input.form && !input.hasAttribute("value")) { input.value = ""; }
+    });
+  });
+})();
+
 /* Document jobs (templates/reports/document_job.html): the status page polls its JSON every
    1.5 s, shows the stage and the progress, and starts the download once when the document is
    ready (remembered per job for this tab, so coming Back does not download it again). A
