@@ -160,6 +160,17 @@ def may_finalise(user, period) -> bool:
     )
 
 
+APPRAISAL_STATES = frozenset({Assessment.Status.SUBMITTED, Assessment.Status.EXPLANATION})
+
+
+def appraisal_step(assessment) -> str | None:
+    """The appraisal step the assessment is at ("appraisal" or "second"), None when it is
+    not open for appraisal (still with the body, awaiting explanation, or closed)."""
+    if assessment.status not in APPRAISAL_STATES:
+        return None
+    return "second" if assessment.status == Assessment.Status.EXPLANATION else "appraisal"
+
+
 def assessment_actions(user, assessment, *, area_ids: set[int] | None | bool = False) -> dict:
     """What the user may do on an assessment they can see (flags for views and templates).
 
@@ -180,8 +191,9 @@ def assessment_actions(user, assessment, *, area_ids: set[int] | None | bool = F
         "self_area_ids": self_areas,
         "explain": own and status == s.APPRAISED,
         "appeal": own and status == s.FINALISED,
-        "appraise": appraiser and status in {s.SUBMITTED, s.EXPLANATION},
-        "complete_appraisal": appraiser and status in {s.SUBMITTED, s.EXPLANATION},
+        "appraise": appraiser and status in APPRAISAL_STATES,
+        "complete_appraisal": appraiser and status in APPRAISAL_STATES,
+        "appraiser": appraiser,
         "finalise": may_finalise(user, assessment.period)
         and status in {s.APPRAISED, s.REAPPRAISED},
         "decide_appeal": may_finalise(user, assessment.period),

@@ -4,6 +4,8 @@
 - An illustrative department set and district set built on the published sample rules
   (data/sample_department_rules.csv, part of area 1), completed with illustrative criteria
   and clearly labelled "minh họa".
+- A 2023 period, published, every body finalised (illustrative figures), so the 2024
+  results compare with last year.
 - One 2024 period: the province's self-scoring as a coordination item (stp has entered
   area 2, which Sở Tư pháp answers for); stp submitted and partly appraised by hoidong;
   tuyhoa in draft; two bodies finalised so the ranking has rows. The windows are open
@@ -21,6 +23,7 @@ from pathlib import Path
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from agencies import history
 from agencies.models import Agency, User
 from scoring import services
 from scoring.models import Assessment, CriteriaSet, ScoringPeriod, Target
@@ -220,6 +223,99 @@ def _appraise_all(noivu, assessment, ratio):
     services.assessment_finalise(actor=noivu, assessment=assessment)
 
 
+PREVIOUS_YEAR = DEMO_YEAR - 1
+PREVIOUS_TITLE = (
+    "Chấm điểm Chỉ số CCHC năm 2023 của sở, ngành, địa phương (trình diễn, số liệu minh họa)"
+)
+# The bodies ranked when the 2024 demo ranking is published (Sở Tài chính and Sông Cầu are
+# finalised) and three more. Sở Tư pháp and Tuy Hòa, whose 2024 assessments are still open in
+# the demo, have no 2023 assessment: their demo pages stay one assessment per body.
+PREVIOUS_RATIOS = {
+    "SNV": Decimal("0.78"),  # the province's own self-assessment (Sở Nội vụ's, not ranked)
+    "STC": Decimal("0.8"),
+    "SYT": Decimal("0.7"),
+    "SKHCN": Decimal("0.75"),
+    "SONGCAU": Decimal("0.8"),
+    "DONGHOA": Decimal("0.6"),
+}
+
+
+def _previous_sets(noivu, sets: list[CriteriaSet]) -> dict[str, CriteriaSet]:
+    """Last year's sets: copies of this year's illustrative ones, published."""
+    result = {}
+    for source in sets:
+        existing = CriteriaSet.objects.filter(year=PREVIOUS_YEAR, target=source.target).first()
+        if existing is None:
+            existing = services.criteria_set_copy(actor=noivu, source=source, year=PREVIOUS_YEAR)
+            existing = services.criteria_set_publish(actor=noivu, criteria_set=existing)
+        result[source.target] = existing
+    return result
+
+
+def _previous_year(noivu, hoidong, sets: list[CriteriaSet], windows) -> None:
+    """An earlier, published year (illustrative figures) so the results compare this year
+    with last year. Played through the services with open windows, then its windows and
+    publication date are moved back to the year it stands for."""
+    if ScoringPeriod.objects.filter(title=PREVIOUS_TITLE).exists():
+        return
+    sets = _previous_sets(noivu, sets)
+    period = services.period_create(
+        actor=noivu,
+        year=PREVIOUS_YEAR,
+        title=PREVIOUS_TITLE,
+        windows=windows,
+        agencies=list(Agency.objects.filter(code__in=PREVIOUS_RATIOS).exclude(kind="lead")),
+        department_set=sets[Target.DEPARTMENT],
+        district_set=sets[Target.DISTRICT],
+        council_chair=hoidong,
+    )
+    services.province_assessment_record(
+        actor=noivu, period=period, province_set=sets[Target.PROVINCE]
+    )
+    for assessment in period.assessments.select_related("agency"):
+        ratio = PREVIOUS_RATIOS[assessment.agency.code]
+        focal = User.objects.get(username=assessment.agency.code.lower())
+        entries = _entries(assessment, ratio, evidence=False)
+        services.assessment_submit(actor=focal, assessment=assessment, entries=entries)
+        _appraise_all(noivu, assessment, ratio)
+    services.period_publish(actor=noivu, period=period)
+    _move_back(noivu, hoidong, period)
+
+
+PREVIOUS_WINDOWS = {
+    "self_from": dt.date(2023, 12, 1),
+    "self_to": dt.date(2023, 12, 20),
+    "appraisal_from": dt.date(2023, 12, 21),
+    "appraisal_to": dt.date(2024, 1, 10),
+    "explanation_from": dt.date(2024, 1, 11),
+    "explanation_to": dt.date(2024, 1, 20),
+    "second_from": dt.date(2024, 1, 21),
+    "second_to": dt.date(2024, 1, 31),
+    "appeal_from": dt.date(2024, 2, 1),
+    "appeal_to": dt.date(2024, 2, 15),
+}
+
+
+def _move_back(noivu, hoidong, period: ScoringPeriod) -> None:
+    """The 2023 period's windows and publication day as they would have been."""
+    period = services.period_update(
+        actor=noivu,
+        period=period,
+        title=PREVIOUS_TITLE,
+        windows=PREVIOUS_WINDOWS,
+        publication_date=dt.date(2024, 2, 20),
+        bands=period.bands,
+        council_chair=hoidong,
+    )
+    period.published_at = timezone.make_aware(dt.datetime(2024, 2, 20, 9, 0))
+    history.save(
+        period,
+        "Dữ liệu trình diễn: ngày công bố của năm 2023",
+        noivu,
+        update_fields=["published_at"],
+    )
+
+
 def seed(*, password: str, stdout) -> None:
     """Seed the demo's scoring year (idempotent). Long because it is one linear script of
     the demo story — criteria, period, self-assessments, appraisal, finalisation — played
@@ -245,7 +341,7 @@ def seed(*, password: str, stdout) -> None:
         noivu,
         rows,
         Target.DEPARTMENT,
-        "Bộ tiêu chí sở, ban, ngành năm 2024 (minh họa)",
+        "Bộ tiêu chí sở, ban, ngành năm 2024",
         illustrative=True,
         note=note,
     )
@@ -253,7 +349,7 @@ def seed(*, password: str, stdout) -> None:
         noivu,
         rows,
         Target.DISTRICT,
-        "Bộ tiêu chí UBND cấp huyện năm 2024 (minh họa)",
+        "Bộ tiêu chí UBND cấp huyện năm 2024",
         illustrative=True,
         note=note,
     )
@@ -347,4 +443,8 @@ def seed(*, password: str, stdout) -> None:
             )
         ],
     )
-    stdout.write("  Chấm điểm CCHC: bộ tiêu chí tỉnh (8 lĩnh vực), bộ minh họa sở/huyện, đợt 2024.")
+    _previous_year(noivu, hoidong, [department_set, district_set, province_set], windows)
+    stdout.write(
+        "  Chấm điểm CCHC: bộ tiêu chí tỉnh (8 lĩnh vực), bộ minh họa sở/huyện, đợt 2024 "
+        "và năm 2023 đã công bố."
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from scoring.figures import Figures, counted_value, figure
 from scoring.importing import plain_number
 from scoring.models import Assessment, ScoringPeriod
 from scoring.selectors import SheetRow, assessment_sheet, period_results
@@ -19,8 +20,13 @@ def number(value) -> str:
     return "–" if value is None else plain_number(value)
 
 
-def _scorecard_row(r: SheetRow) -> dict:
+def _scorecard_row(r: SheetRow, status: str) -> dict:
     s = r.score
+    counted = (
+        counted_value(status, s.self_score, s.appraised_score, s.second_score, s.final_score)
+        if s and not s.not_applicable
+        else None
+    )
     return {
         "code": r.criterion.code,
         "title": r.criterion.title,
@@ -28,36 +34,52 @@ def _scorecard_row(r: SheetRow) -> dict:
         "max": number(r.criterion.max_points),
         "self": NOT_APPLICABLE if s and s.not_applicable else number(s.self_score if s else None),
         "appraised": r.appraised_value or "–",
-        "final": number(s.final_score if s else None),
+        "final": NOT_APPLICABLE if s and s.not_applicable else number(counted),
+    }
+
+
+def _totals(figures: Figures) -> dict:
+    return {
+        "self": figure(figures.own.achieved),
+        "appraised": figure(figures.appraised.achieved) if figures.appraised_done else "–",
+        "current": figure(figures.counted.achieved),
+        "max": figure(figures.counted.applicable_max),
+        "index": figure(figures.counted.index),
     }
 
 
 def scorecard_content(assessment: Assessment) -> dict:
-    """Areas with their rows and subtotals, the totals and the index of one assessment."""
+    """Areas with their rows and subtotals, the totals and the index of one assessment:
+    the figures of ``selectors.Figures``, as on the assessment page."""
     sheet = assessment_sheet(assessment)
     return {
         "summary": _("Chỉ số cải cách hành chính năm %(y)s của %(agency)s")
         % {"y": assessment.period.year, "agency": assessment.agency.name},
         "status": assessment.get_status_display(),
+        "counted_label": sheet.figures.label,
+        "figures": sheet.figures.summary,
         "areas": [
             {
-                "rows": [_scorecard_row(r) for r in area.rows],
-                "self": number(area.self_totals.achieved),
-                "appraised": number(area.appraised_totals.achieved),
-                "current": number(area.current_totals.achieved),
-                "max": number(
-                    area.self_totals.applicable_max or area.current_totals.applicable_max
-                ),
+                "rows": [_scorecard_row(r, assessment.status) for r in area.rows],
+                **_totals(area.figures),
             }
             for area in sheet.areas
         ],
-        "totals": {
-            "self": number(sheet.self_totals.achieved),
-            "appraised": number(sheet.appraised_totals.achieved),
-            "current": number(sheet.current_totals.achieved),
-            "max": number(sheet.current_totals.applicable_max or sheet.self_totals.applicable_max),
-            "index": number(sheet.current_totals.index),
-        },
+        "totals": _totals(sheet.figures),
+    }
+
+
+def _result_row(row) -> dict:
+    return {
+        "rank": row.rank or "–",
+        "agency": row.assessment.agency.name,
+        "achieved": figure(row.totals.achieved if row.totals.scored and not row.excluded else None),
+        "max": figure(row.totals.applicable_max),
+        "index": figure(row.index),
+        "band": (_("không xếp hạng: %(reason)s") % {"reason": row.excluded})
+        if row.excluded
+        else (row.band or "–"),
+        "previous": figure(row.previous_index),
     }
 
 
@@ -70,21 +92,7 @@ def results_content(period: ScoringPeriod, user) -> dict:
         "period_title": period.title,
         "published": period.published_at is not None,
         "groups": [
-            {
-                "label": str(group["label"]),
-                "rows": [
-                    {
-                        "rank": row.rank or "–",
-                        "agency": row.assessment.agency.name,
-                        "achieved": number(row.totals.achieved if row.totals.scored else None),
-                        "max": number(row.totals.applicable_max),
-                        "index": number(row.index),
-                        "band": row.band or "–",
-                        "previous": number(row.previous_index),
-                    }
-                    for row in group["rows"]
-                ],
-            }
+            {"label": str(group["label"]), "rows": [_result_row(row) for row in group["rows"]]}
             for group in results["groups"]
         ],
     }

@@ -37,7 +37,9 @@ def results_workbook(period, results: dict) -> bytes:
                     _number(row.totals.achieved),
                     _number(row.totals.applicable_max),
                     _number(row.index),
-                    row.band,
+                    (_("không xếp hạng: %(reason)s") % {"reason": row.excluded})
+                    if row.excluded
+                    else row.band,
                     _number(row.previous_index),
                     _number(row.change),
                 ]

@@ -1,8 +1,11 @@
 """Reading a criteria set from .csv or .xlsx, with line-numbered Vietnamese errors.
 
-Columns (first row is the header, see docs/import-format.md): code, parent_code, title,
-max_points, method, options, evidence_required, responsible_agency, applies_to,
-computed_source. Only code, title and max_points are required.
+Columns (see docs/import-format.md): code, parent_code, title, max_points, method, options,
+evidence_required, responsible_agency, applies_to, computed_source. Only code, title and
+max_points are required. The template's first row names them in Vietnamese ("Mã tiêu chí",
+…) and its second row gives the codes; a file may have either row or both (files made before
+the Vietnamese headings have the codes alone on line 1). The method may be written as its
+Vietnamese name ("Chọn một mức") or its code ("options").
 """
 
 from __future__ import annotations
@@ -10,12 +13,15 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.utils.translation import override as language_override
 
 from agencies import validators
 from agencies.models import Agency
@@ -34,6 +40,19 @@ COLUMNS = [
     "computed_source",
 ]
 REQUIRED = ["code", "title", "max_points"]
+# The Vietnamese heading of each column (the template's first row; the codes are its second).
+HEADINGS = {
+    "code": gettext_lazy("Mã tiêu chí"),
+    "parent_code": gettext_lazy("Mã tiêu chí cha"),
+    "title": gettext_lazy("Nội dung tiêu chí"),
+    "max_points": gettext_lazy("Điểm tối đa"),
+    "method": gettext_lazy("Cách chấm"),
+    "options": gettext_lazy("Các mức điểm"),
+    "evidence_required": gettext_lazy("Cần tài liệu kiểm chứng"),
+    "responsible_agency": gettext_lazy("Cơ quan thẩm định"),
+    "applies_to": gettext_lazy("Áp dụng cho loại cơ quan"),
+    "computed_source": gettext_lazy("Nguồn số liệu tự tính"),
+}
 CODE_RE = re.compile(r"^(?=.{1,20}$)[0-9]+(\.[0-9]+)*$")  # ASCII digits; Criterion.code
 TRUE_WORDS = {"1", "x", "có", "co", "yes", "true", "c"}
 FALSE_WORDS = {"", "0", "không", "khong", "no", "false", "k"}
@@ -168,6 +187,58 @@ def _checked_text(rows: list[list]) -> list[list]:
     return rows
 
 
+def _key(text) -> str:
+    """A heading or a name as compared: NFC, case and spaces ignored."""
+    return " ".join(unicodedata.normalize("NFC", str(text)).casefold().split())
+
+
+def column_of(heading: str) -> str | None:
+    """The column a header cell names: its code, or its Vietnamese heading (as the template
+    writes it, or in the user's language)."""
+    key = _key(heading)
+    if key in COLUMNS:
+        return key
+    for column, label in HEADINGS.items():
+        with language_override("vi"):
+            vietnamese = str(label)
+        if key in (_key(vietnamese), _key(label)):
+            return column
+    return None
+
+
+def read_header(raw_rows: list[list]) -> tuple[list[str | None], int]:
+    """The columns of a file and the index of its first data row: the codes' row when the
+    file has one under the Vietnamese headings (the template), else line 1 read as codes or
+    headings."""
+    first = [column_of(_cell(h)) for h in raw_rows[0]]
+    if len(raw_rows) > 1:
+        second = [_cell(h).lower() for h in raw_rows[1]]
+        named = [c for c in second if c]
+        if named and all(c in COLUMNS for c in named) and set(REQUIRED) <= set(named):
+            return [c or None for c in second], 2
+    return first, 1
+
+
+def method_of(raw: str) -> str | None:
+    """A method from its code ("options") or its Vietnamese name ("Chọn một mức")."""
+    key = _key(raw)
+    for value, label in Criterion.Method.choices:
+        with language_override("vi"):
+            vietnamese = str(label)
+        if key in (value, _key(vietnamese), _key(label)):
+            return value
+    return None
+
+
+def column_name(column: str) -> str:
+    """A column as messages name it: "“Cách chấm” (method)"."""
+    return f"“{HEADINGS[column]}” ({column})"
+
+
+def method_names() -> str:
+    return ", ".join(f"“{label}”" for _value, label in Criterion.Method.choices)
+
+
 def _cell(value) -> str:
     if value is None:
         return ""
@@ -216,22 +287,33 @@ def _parse_row(line: int, values: dict, agencies: dict[str, Agency]) -> tuple[Ro
         errors.append(_("điểm tối đa chỉ được có tối đa hai chữ số thập phân."))
     options, option_errors = parse_options(values["options"], max_points)
     errors.extend(option_errors)
-    method = values["method"] or ("options" if options else "range")
-    if method not in Criterion.Method.values:
+    method = (
+        method_of(values["method"])
+        if values["method"]
+        else (Criterion.Method.OPTIONS if options else Criterion.Method.RANGE)
+    )
+    if method is None:
         errors.append(
-            _("cách chấm “%(value)s” không hợp lệ (range, options, computed, survey).")
-            % {"value": method}
+            _("cách chấm “%(value)s” không hợp lệ (chọn một trong: %(names)s).")
+            % {"value": values["method"], "names": method_names()}
         )
-    if method == "options" and not options:
-        errors.append(_("cách chấm “options” cần cột options."))
-    source = values["computed_source"]
-    if method == "computed" and source not in {"tasks_on_time", "reports_on_time"}:
+    if method == Criterion.Method.OPTIONS and not options:
         errors.append(
-            _("tiêu chí tính từ dữ liệu cần computed_source là tasks_on_time hoặc reports_on_time.")
+            _("cách chấm “%(method)s” cần cột %(column)s.")
+            % {"method": Criterion.Method.OPTIONS.label, "column": column_name("options")}
+        )
+    source = values["computed_source"]
+    if method == Criterion.Method.COMPUTED and source not in {"tasks_on_time", "reports_on_time"}:
+        errors.append(
+            _("tiêu chí tính từ dữ liệu cần cột %(column)s là tasks_on_time hoặc reports_on_time.")
+            % {"column": column_name("computed_source")}
         )
     evidence = values["evidence_required"].lower()
     if evidence not in TRUE_WORDS | FALSE_WORDS:
-        errors.append(_("cột evidence_required chỉ nhận “có” hoặc “không”."))
+        errors.append(
+            _("cột %(column)s chỉ nhận “có” hoặc “không”.")
+            % {"column": column_name("evidence_required")}
+        )
     agency = None
     if values["responsible_agency"]:
         agency = agencies.get(values["responsible_agency"].upper())
@@ -334,14 +416,15 @@ def parse_criteria_file(name: str, content: bytes, total: Decimal) -> ImportResu
     if not raw_rows:
         result.errors.append((0, _("Tệp không có dữ liệu.")))
         return result
-    header = [_cell(h).lower() for h in raw_rows[0]]
+    header, first_data = read_header(raw_rows)
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        result.errors.append((1, _("thiếu cột bắt buộc: %(cols)s.") % {"cols": ", ".join(missing)}))
+        names = ", ".join(column_name(c) for c in missing)
+        result.errors.append((first_data, _("thiếu cột bắt buộc: %(cols)s.") % {"cols": names}))
         return result
     agencies = {a.code.upper(): a for a in Agency.objects.all()}
     seen: dict[str, int] = {}
-    for index, raw in enumerate(raw_rows[1:], start=2):
+    for index, raw in enumerate(raw_rows[first_data:], start=first_data + 1):
         cells = [_cell(v) for v in raw]
         if not any(cells):
             continue
@@ -380,6 +463,12 @@ def template_workbook() -> bytes:
 
     workbook = new_workbook()
     sheet = add_sheet(workbook, "tieu_chi")
+    with language_override("vi"):
+        sheet.append([str(HEADINGS[c]) for c in COLUMNS])
+        options, computed, scored = (
+            str(m.label)
+            for m in (Criterion.Method.OPTIONS, Criterion.Method.COMPUTED, Criterion.Method.RANGE)
+        )
     sheet.append(COLUMNS)
     sheet.append(["1", "", "Công tác chỉ đạo, điều hành CCHC", 3, "", "", "", "SNV", "", ""])
     sheet.append(
@@ -388,7 +477,7 @@ def template_workbook() -> bytes:
             "1",
             "Ban hành kế hoạch CCHC năm",
             1,
-            "options",
+            options,
             "Ban hành kịp thời=1|Ban hành không kịp thời=0.5|Không ban hành=0",
             "có",
             "",
@@ -402,7 +491,7 @@ def template_workbook() -> bytes:
             "1",
             "Tỷ lệ nhiệm vụ phối hợp CCHC hoàn thành đúng hạn",
             2,
-            "computed",
+            computed,
             "",
             "không",
             "",
@@ -416,7 +505,7 @@ def template_workbook() -> bytes:
             "",
             "Cải cách thủ tục hành chính",
             97,
-            "range",
+            scored,
             "",
             "có",
             "",

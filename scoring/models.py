@@ -284,6 +284,12 @@ class Assessment(models.Model):
     )
     submitted_at = models.DateTimeField(_("gửi lúc"), null=True, blank=True)
     finalised_at = models.DateTimeField(_("chốt lúc"), null=True, blank=True)
+    ranking_excluded_reason = models.TextField(
+        _("lý do không xếp hạng"),
+        blank=True,
+        max_length=2000,
+        help_text=_("Ghi khi công bố kết quả mà bản đánh giá chưa được chốt."),
+    )
     history = HistoricalRecords()
 
     objects = VisibleQuerySet.as_manager()

@@ -1,5 +1,6 @@
-"""Reads for scoring pages: the scoring sheet, computed suggestions, totals, index,
-ranking and bands. Every function runs a fixed number of queries whatever the size."""
+"""Reads for scoring pages: the scoring sheet, computed suggestions, figures of many
+assessments, results with ranking and bands, a council member's work. Every function runs a
+fixed number of queries whatever the size. The index math is ``scoring.figures``."""
 
 from __future__ import annotations
 
@@ -7,15 +8,33 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 
 from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext_lazy as _lazy
 
 from agencies.access import own_body
 from scoring import access, computed
+from scoring.figures import (  # noqa: F401  (re-exported: the index math)
+    HUNDRED,
+    SELF_STAGE,
+    STAGE_LABELS,
+    ZERO,
+    Figures,
+    Totals,
+    area_map,
+    counted_value,
+    figure,
+    leaf_ids,
+    ranked,
+)
 from scoring.importing import plain_number
 from scoring.models import (
     TWO_PLACES,
     Appeal,
+    AppraiserAssignment,
     Assessment,
     CriteriaSet,
     Criterion,
@@ -24,72 +43,6 @@ from scoring.models import (
     ScoringPeriod,
     Target,
 )
-
-ZERO = Decimal("0")
-HUNDRED = Decimal("100")
-
-
-# --- Index math -------------------------------------------------------------------------
-
-
-@dataclass
-class Totals:
-    achieved: Decimal = ZERO
-    applicable_max: Decimal = ZERO
-    scored: int = 0
-    applicable: int = 0
-
-    def add(self, max_points: Decimal, value: Decimal | None, not_applicable: bool) -> None:
-        if not_applicable:
-            return
-        self.applicable += 1
-        self.applicable_max += max_points
-        if value is not None:
-            self.scored += 1
-            self.achieved += value
-
-    @property
-    def index(self) -> Decimal | None:
-        """achieved ÷ applicable maximum × 100, two decimals (None when nothing applies)."""
-        if not self.applicable_max or not self.scored:
-            return None
-        return (self.achieved / self.applicable_max * HUNDRED).quantize(
-            TWO_PLACES, rounding=ROUND_HALF_UP
-        )
-
-    @property
-    def progress(self) -> int:
-        return round(self.scored * 100 / self.applicable) if self.applicable else 100
-
-
-def area_map(criteria: list[Criterion]) -> dict[int, int]:
-    """criterion id -> id of its area (depth-1 ancestor), computed in Python."""
-    by_id = {c.pk: c for c in criteria}
-    result = {}
-    for criterion in criteria:
-        node = criterion
-        while node.parent_id:
-            node = by_id[node.parent_id]
-        result[criterion.pk] = node.pk
-    return result
-
-
-def leaf_ids(criteria: list[Criterion]) -> set[int]:
-    parents = {c.parent_id for c in criteria}
-    return {c.pk for c in criteria if c.pk not in parents}
-
-
-def ranked(rows: list, key: str = "index") -> None:
-    """Competition ranking (1, 2, 2, 4) on rows' ``key``, highest first; sets ``rank``."""
-    ordered = sorted(
-        (r for r in rows if getattr(r, key) is not None), key=lambda r: -getattr(r, key)
-    )
-    previous, rank = None, 0
-    for position, row in enumerate(ordered, start=1):
-        if getattr(row, key) != previous:
-            rank, previous = position, getattr(row, key)
-        row.rank = rank
-
 
 # --- Computed criteria ---------------------------------------------------------------
 
@@ -195,18 +148,14 @@ class SheetRow:
 @dataclass
 class SheetArea:
     criterion: Criterion
+    figures: Figures
     rows: list[SheetRow] = field(default_factory=list)
-    self_totals: Totals = field(default_factory=Totals)
-    appraised_totals: Totals = field(default_factory=Totals)
-    current_totals: Totals = field(default_factory=Totals)
 
 
 @dataclass
 class Sheet:
     areas: list[SheetArea]
-    self_totals: Totals
-    appraised_totals: Totals
-    current_totals: Totals
+    figures: Figures
     evidence: list[Evidence]
 
 
@@ -216,11 +165,11 @@ def assessment_sheet(
     area_ids: set[int] | None = None,
     self_area_ids: set[int] | None = None,
 ) -> Sheet:
-    """Criteria tree with scores, evidence and totals per area (4–6 queries in all).
+    """Criteria tree with scores, evidence and figures per area (4–6 queries in all).
 
     ``area_ids`` marks which areas' rows an appraiser may edit (None = all). Long because it
-    builds the tree, the rows and the three totals in one pass over the criteria (the
-    page's query budget)."""
+    builds the tree, the rows and the figures in one pass over the criteria (the page's
+    query budget)."""
     criteria = list(assessment.criteria_set.criteria.order_by("sort_order", "pk"))
     scores = {
         s.criterion_id: s
@@ -236,10 +185,10 @@ def assessment_sheet(
     leaves, areas_of = leaf_ids(criteria), area_map(criteria)
     suggestions = computed_suggestions(assessment, criteria)
     areas: dict[int, SheetArea] = {}
-    sheet = Sheet([], Totals(), Totals(), Totals(), evidence)
+    sheet = Sheet([], Figures(assessment.status), evidence)
     for criterion in criteria:
         if criterion.depth == 1 or criterion.parent_id is None:
-            areas[criterion.pk] = SheetArea(criterion)
+            areas[criterion.pk] = SheetArea(criterion, Figures(assessment.status))
             sheet.areas.append(areas[criterion.pk])
         score = scores.get(criterion.pk)
         row = SheetRow(
@@ -256,14 +205,15 @@ def assessment_sheet(
         area = areas[areas_of[criterion.pk]]
         area.rows.append(row)
         if row.is_leaf and score is not None:
-            survey = criterion.method == Criterion.Method.SURVEY
-            for totals_pair, value in (
-                ((area.self_totals, sheet.self_totals) if not survey else (), score.self_score),
-                ((area.appraised_totals, sheet.appraised_totals), score.appraised_score),
-                ((area.current_totals, sheet.current_totals), score.current_score),
-            ):
-                for totals in totals_pair:
-                    totals.add(criterion.max_points, value, score.not_applicable)
+            values = (
+                score.not_applicable,
+                score.self_score,
+                score.appraised_score,
+                score.second_score,
+                score.final_score,
+            )
+            area.figures.add(criterion, *values)
+            sheet.figures.add(criterion, *values)
     return sheet
 
 
@@ -283,24 +233,45 @@ def period_list(user) -> list[ScoringPeriod]:
     )
 
 
+def figures_of(assessments: list[Assessment]) -> dict[int, Figures]:
+    """assessment id -> its Figures, for many assessments in two queries (the criteria of
+    their sets, their scores), by the same rule as the assessment page's sheet."""
+    set_ids = {a.criteria_set_id for a in assessments}
+    criteria = list(
+        Criterion.objects.filter(criteria_set_id__in=set_ids).only(
+            "pk", "parent_id", "max_points", "method"
+        )
+    )
+    leaves = leaf_ids(criteria)
+    rule = {c.pk: (c.max_points, c.method) for c in criteria if c.pk in leaves}
+    result = {a.pk: Figures(a.status) for a in assessments}
+    scores = Score.objects.filter(assessment_id__in=result).values_list(
+        "assessment_id",
+        "criterion_id",
+        "not_applicable",
+        "self_score",
+        "appraised_score",
+        "second_score",
+        "final_score",
+    )
+    for assessment_id, criterion_id, *values in scores:
+        if criterion_id in rule:
+            result[assessment_id].add(rule[criterion_id], *values)
+    return result
+
+
 def period_assessments(period: ScoringPeriod, user) -> list[Assessment]:
-    return list(
+    """The period's assessments the user may see, each with ``figures`` (3 queries)."""
+    assessments = list(
         Assessment.objects.visible_to(user)
         .filter(period=period)
         .select_related("agency", "criteria_set")
-        .annotate(
-            applicable=Count("scores", filter=Q(scores__not_applicable=False)),
-            self_done=Count(
-                "scores",
-                filter=Q(scores__not_applicable=False, scores__self_score__isnull=False),
-            ),
-            appraised_done=Count(
-                "scores",
-                filter=Q(scores__not_applicable=False, scores__appraised_score__isnull=False),
-            ),
-        )
         .order_by("agency__kind", "agency__sort_order")
     )
+    figures = figures_of(assessments)
+    for assessment in assessments:
+        assessment.figures = figures[assessment.pk]
+    return assessments
 
 
 def criteria_set_list(user) -> list[CriteriaSet]:
@@ -314,12 +285,21 @@ def criteria_set_list(user) -> list[CriteriaSet]:
 class ResultRow:
     assessment: Assessment
     target: str
-    totals: Totals
-    area_totals: dict[int, Totals]
+    figures: Figures
+    area_figures: dict[int, Figures]
     index: Decimal | None = None
     rank: int | None = None
     band: str = ""
     previous_index: Decimal | None = None
+    excluded: str = ""  # the reason the body was left out of the published ranking
+
+    @property
+    def totals(self) -> Totals:
+        return self.figures.counted
+
+    @property
+    def area_totals(self) -> dict[int, Totals]:
+        return {pk: f.counted for pk, f in self.area_figures.items()}
 
     @property
     def change(self) -> Decimal | None:
@@ -329,12 +309,16 @@ class ResultRow:
 
 
 def _result_rows(period: ScoringPeriod, assessments: list[Assessment]) -> list[ResultRow]:
+    """One row per assessment: the figures (``figures_of``), per area, index and band; a
+    body left out of the published ranking keeps its reason and no index."""
     set_ids = {a.criteria_set_id for a in assessments}
     criteria = list(Criterion.objects.filter(criteria_set_id__in=set_ids))
     leaves, areas_of = leaf_ids(criteria), area_map(criteria)
-    max_of = {c.pk: c.max_points for c in criteria}
+    rule = {c.pk: (c.max_points, c.method) for c in criteria if c.pk in leaves}
     rows = {
-        a.pk: ResultRow(a, a.criteria_set.target, Totals(), defaultdict(Totals))
+        a.pk: ResultRow(
+            a, a.criteria_set.target, Figures(a.status), defaultdict(partial(Figures, a.status))
+        )
         for a in assessments
     }
     scores = Score.objects.filter(assessment_id__in=rows).values_list(
@@ -346,15 +330,15 @@ def _result_rows(period: ScoringPeriod, assessments: list[Assessment]) -> list[R
         "second_score",
         "final_score",
     )
-    for assessment_id, criterion_id, na, self_s, appr, second, final in scores:
-        if criterion_id not in leaves:
+    for assessment_id, criterion_id, *values in scores:
+        if criterion_id not in rule:
             continue
-        value = next((v for v in (final, second, appr, self_s) if v is not None), None)
         row = rows[assessment_id]
-        row.totals.add(max_of[criterion_id], value, na)
-        row.area_totals[areas_of[criterion_id]].add(max_of[criterion_id], value, na)
+        row.figures.add(rule[criterion_id], *values)
+        row.area_figures[areas_of[criterion_id]].add(rule[criterion_id], *values)
     for row in rows.values():
-        row.index = row.totals.index
+        row.excluded = row.assessment.ranking_excluded_reason if period.is_published else ""
+        row.index = None if row.excluded else row.totals.index
         row.band = period.band_for(row.index)
     return list(rows.values())
 
@@ -399,3 +383,77 @@ def period_results(period: ScoringPeriod, user) -> dict:
         if group:
             groups.append({"target": target, "label": label, "rows": group})
     return {"scope": scope, "groups": groups, "previous": previous}
+
+
+# --- A council member's work ------------------------------------------------------------
+
+
+@dataclass
+class AppraisalWork:
+    """One assessment the user is assigned to appraise (whole, or some of its areas)."""
+
+    assessment: Assessment
+    areas: list[Criterion]  # empty: the whole assessment
+    can_act: bool  # open for appraisal and within the step's window today
+    note: str  # why not, or what the step is
+
+
+WAITING_NOTES = {
+    Assessment.Status.DRAFT: _lazy("Chưa đến bước thẩm định: cơ quan chưa gửi bản tự đánh giá."),
+    Assessment.Status.APPRAISED: _lazy("Đã thẩm định; đang chờ cơ quan giải trình."),
+    Assessment.Status.REAPPRAISED: _lazy("Đã thẩm định lại; đang chờ chốt kết quả."),
+    Assessment.Status.FINALISED: _lazy("Đã chốt kết quả."),
+}
+
+
+def _work_note(assessment: Assessment, today: dt.date) -> tuple[bool, str]:
+    step = access.appraisal_step(assessment)
+    if step is None:
+        return False, str(WAITING_NOTES.get(assessment.status, ""))
+    start, end = assessment.period.window(step)
+    label = _lazy("Thẩm định lại") if step == "second" else _lazy("Thẩm định")
+    if not start <= today <= end:
+        return False, _gettext("%(step)s từ %(start)s đến %(end)s: ngoài thời hạn.") % {
+            "step": label,
+            "start": f"{start:%d/%m/%Y}",
+            "end": f"{end:%d/%m/%Y}",
+        }
+    return True, _gettext("%(step)s đến hết %(end)s.") % {"step": label, "end": f"{end:%d/%m/%Y}"}
+
+
+def appraisal_work(user, today: dt.date | None = None) -> list[AppraisalWork]:
+    """The user's appraisal assignments, one entry per assessment, those she can act on
+    now first (then by period and body); two queries whatever the number.
+
+    For the home page (``phuyen_cchc/home.py``): put these first for a council member.
+    Each entry has ``assessment`` (with ``period``, ``agency``, ``criteria_set`` loaded),
+    ``areas`` (the areas assigned, empty for the whole assessment), ``can_act`` (link to
+    ``assessment_appraise`` only when True) and ``note`` (a Vietnamese sentence saying the
+    state: "Chưa đến bước thẩm định…", the window, …). Assigned by area, a member appraises
+    that area on every assessment of the period that uses the area's criteria set."""
+    today = today or timezone.localdate()
+    assignments = list(AppraiserAssignment.objects.filter(user_id=user.pk).select_related("area"))
+    if not assignments:
+        return []
+    whole = {a.assessment_id for a in assignments if a.assessment_id}
+    query = Q(pk__in=whole)
+    areas_by_key = defaultdict(list)
+    for a in assignments:
+        if a.area_id:
+            areas_by_key[(a.period_id, a.area.criteria_set_id)].append(a.area)
+            query |= Q(period_id=a.period_id, criteria_set_id=a.area.criteria_set_id)
+    work = []
+    assessments = Assessment.objects.filter(query).select_related(
+        "period", "agency", "criteria_set"
+    )
+    for assessment in assessments:
+        can_act, note = _work_note(assessment, today)
+        key = (assessment.period_id, assessment.criteria_set_id)
+        areas = [] if assessment.pk in whole else sorted(areas_by_key[key], key=_order)
+        work.append(AppraisalWork(assessment, areas, can_act, note))
+    work.sort(key=lambda w: (not w.can_act, -w.assessment.period.year, _order(w.assessment.agency)))
+    return work
+
+
+def _order(obj) -> int:
+    return obj.sort_order

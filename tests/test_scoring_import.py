@@ -95,7 +95,7 @@ def test_set_total_is_checked(noivu):
 @pytest.mark.django_db
 def test_missing_required_column_is_reported_on_line_1(noivu):
     result, _created = run(noivu, "code,title\n1,Lĩnh vực\n", commit=True)
-    assert result.errors == [(1, "thiếu cột bắt buộc: max_points.")]
+    assert result.errors == [(1, "thiếu cột bắt buộc: “Điểm tối đa” (max_points).")]
 
 
 @pytest.mark.django_db
@@ -119,7 +119,14 @@ def test_xlsx_import_through_the_page_with_preview_then_save(noivu):
     template = client.get("/scoring/criteria/template.xlsx")
     assert template.status_code == 200
     sheet = load_workbook(io.BytesIO(template.content)).active
-    assert [c.value for c in sheet[1]][:4] == ["code", "parent_code", "title", "max_points"]
+    # Vietnamese headings on line 1, the column codes on line 2 (scoring/importing.py).
+    assert [c.value for c in sheet[1]][:4] == [
+        "Mã tiêu chí",
+        "Mã tiêu chí cha",
+        "Nội dung tiêu chí",
+        "Điểm tối đa",
+    ]
+    assert [c.value for c in sheet[2]][:4] == ["code", "parent_code", "title", "max_points"]
     form = {"year": "2025", "target": "department", "title": "Bộ 2025", "total_points": "100"}
     upload = SimpleUploadedFile("mau.xlsx", template.content)
     preview = client.post(

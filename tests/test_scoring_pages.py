@@ -67,7 +67,7 @@ def test_journey_self_assess_appraise_explain_finalise_rank(
         },
     )
     assert Evidence.objects.get().scores.count() == 2
-    assert focal.post(f"{base}/submit/").status_code == 302
+    assert focal.post(f"{base}/submit/", {"confirmed": "1"}).status_code == 302
     stp.refresh_from_db()
     assert stp.status == Assessment.Status.SUBMITTED
 
@@ -94,7 +94,7 @@ def test_journey_self_assess_appraise_explain_finalise_rank(
     assert stp.status == Assessment.Status.EXPLANATION
     member.post(f"{base}/appraise/", sheet_post(stp, {"1.2": "4.5"}, {"1.2": "Chấp nhận một phần"}))
     member.post(f"{base}/appraisal-complete/")
-    login(noivu).post(f"{base}/finalise/")
+    login(noivu).post(f"{base}/finalise/", {"confirmed": "1"})
     stp.refresh_from_db()
     assert stp.status == Assessment.Status.FINALISED
     # By hand: 4 + 4.5 + 14.5 + 5.5 = 28.5 of 30 = 95 % -> A, first among departments.
@@ -152,17 +152,26 @@ class _Quiet:
 @pytest.mark.django_db
 def test_demo_seed_is_idempotent_and_labelled_illustrative():
     from agencies.demo import seed_users
+    from agencies.models import User
     from scoring.models import CriteriaSet, ScoringPeriod
+    from scoring.selectors import period_results
 
     seed_users(password="Mat-khau-thu-nghiem-2024")
     demo.seed(password="x", stdout=_Quiet())
     demo.seed(password="x", stdout=_Quiet())
-    assert ScoringPeriod.objects.count() == 1
+    assert ScoringPeriod.objects.count() == 2
     sets = CriteriaSet.objects.all()
     assert {s.is_illustrative for s in sets if s.target != "province"} == {True}
-    province = sets.get(target="province")
+    province = sets.get(target="province", year=2024)
     assert province.criteria.count() == 8 and province.criteria.filter(depth=1).count() == 8
-    period = ScoringPeriod.objects.get()
+    # Last year: published, every body finalised, labelled illustrative.
+    previous = ScoringPeriod.objects.get(year=2023)
+    assert previous.is_published and "minh họa" in previous.title
+    assert set(previous.assessments.values_list("status", flat=True)) == {"finalised"}
+    # … the province's own self-assessment too (not ranked, no coordination item).
+    past_province = previous.assessments.get(criteria_set__target="province")
+    assert past_province.agency.code == "SNV" and past_province.coordination_task is None
+    period = ScoringPeriod.objects.get(year=2024)
     statuses = dict(period.assessments.values_list("agency__code", "status"))
     assert statuses["STP"] == "submitted" and statuses["TUYHOA"] == "draft"
     stp = period.assessments.get(agency__code="STP")
@@ -177,3 +186,82 @@ def test_demo_seed_is_idempotent_and_labelled_illustrative():
     page = login(stp_user).get(f"/scoring/assessments/{province.pk}/").content.decode()
     area_2 = province.scores.get(criterion__code="2")
     assert f'name="score_{area_2.criterion_id}"' in page and page.count('name="score_') == 1
+    # This year against last year: the results compare with the published 2023 period.
+    noivu = User.objects.get(username="noivu")
+    results = period_results(period, noivu)
+    assert results["previous"] == previous
+    rows = {r.assessment.agency.code: r for g in results["groups"] for r in g["rows"]}
+    assert rows["STC"].change is not None and rows["SONGCAU"].change is not None
+    assert rows["STP"].previous_index is None  # one assessment per body in the demo pages
+
+
+# --- The council member's appraisal work ---------------------------------------------
+
+
+def _submit(assessment, focal):
+    values = {"1.1": "4", "1.2": "6", "2.1": "14.5", "3": "5"}
+    entries = [
+        services.ScoreEntry(criterion(assessment, c).pk, D(v), "Ghi chú" if c == "1.1" else "")
+        for c, v in values.items()
+    ]
+    services.assessment_submit(actor=focal, assessment=assessment, entries=entries)
+
+
+@pytest.mark.django_db
+def test_a_link_to_an_assessment_not_yet_open_for_appraisal_says_so(noivu, council, chair_focal):
+    period = build_period(noivu, codes=("STP",))
+    stp = assessment_of(period, "STP")
+    services.assignment_add(actor=noivu, period=period, user=council, assessment=stp)
+    client = login(council)
+    response = client.get(f"/scoring/assessments/{stp.pk}/appraise/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/scoring/assessments/{stp.pk}/"
+    page = client.get(response["Location"]).content.decode()
+    assert "chưa đến bước thẩm định" in page
+    assert "không được phép" not in page
+    # Her scoring page lists it without a link she cannot use yet.
+    home = client.get("/scoring/").content.decode()
+    assert "Chưa đến bước thẩm định: cơ quan chưa gửi bản tự đánh giá." in home
+    assert f"/scoring/assessments/{stp.pk}/appraise/" not in home
+    # Once sent, the link is there and the page opens.
+    _submit(stp, chair_focal)
+    home = client.get("/scoring/").content.decode()
+    assert f"/scoring/assessments/{stp.pk}/appraise/" in home
+    assert client.get(f"/scoring/assessments/{stp.pk}/appraise/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_appraisal_work_lists_her_assessments_those_she_can_act_on_first(
+    noivu, council, chair_focal, django_assert_num_queries
+):
+    from scoring.selectors import appraisal_work
+
+    period = build_period(noivu, codes=("STP", "STC", "TUYHOA"))
+    stp, stc = assessment_of(period, "STP"), assessment_of(period, "STC")
+    services.assignment_add(actor=noivu, period=period, user=council, assessment=stc)
+    services.assignment_add(
+        actor=noivu, period=period, user=council, area=criterion(stp, "1")
+    )  # area 1 of the department set: STP and STC
+    _submit(stp, chair_focal)
+    with django_assert_num_queries(2):
+        work = appraisal_work(council)
+    by_code = {w.assessment.agency.code: w for w in work}
+    assert set(by_code) == {"STP", "STC"}  # not Tuy Hòa (district set)
+    assert work[0].assessment == stp and work[0].can_act
+    assert [a.code for a in by_code["STP"].areas] == ["1"]
+    assert by_code["STC"].areas == [] and not by_code["STC"].can_act
+    assert "chưa đến bước thẩm định" in by_code["STC"].note.lower()
+    assert appraisal_work(chair_focal) == []
+
+
+@pytest.mark.django_db
+def test_appraisal_work_says_when_the_window_is_closed(noivu, council, chair_focal):
+    from scoring.selectors import appraisal_work
+
+    period = build_period(noivu, codes=("STP",))
+    stp = assessment_of(period, "STP")
+    services.assignment_add(actor=noivu, period=period, user=council, assessment=stp)
+    _submit(stp, chair_focal)
+    set_windows(period, appraisal=CLOSED)
+    (work,) = appraisal_work(council)
+    assert not work.can_act and "ngoài thời hạn" in work.note

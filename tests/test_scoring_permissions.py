@@ -67,6 +67,8 @@ COVERED_URL_NAMES = {
     "appeal_decide",
 }
 
+BANDS = {"bands-0-label": "A", "bands-0-from": "90", "bands-0-to": "100"}
+BANDS.update({"bands-1-label": "B", "bands-1-from": "0", "bands-1-to": "90"})
 VALUES = {"1.1": "4", "1.2": "5.5", "2.1": "14.5", "3": "5"}
 PDF = b"%PDF-1.4\n% test\n"
 CSV = ("code,title,max_points\n1,Lĩnh vực một,60\n1.1,Tiêu chí,60\n2,Lĩnh vực hai,40\n").encode()
@@ -156,7 +158,7 @@ def _period_form(world):
         "department_set": sets["department"],
         "district_set": world.period.district_set_id,
         "agencies": [world.stp.agency_id],
-        "bands": '[{"label": "A", "min": 90}]',
+        **BANDS,
         "once": new_token(),
     }
     for key, value in world.period.__dict__.items():
@@ -224,9 +226,10 @@ CASES = [
         "draft",
         MANAGER,
         "period",
-        lambda w: {"user": w.users["noivu"].pk, "assessment": w.stp.pk},
+        lambda w: {"user": w.users["noivu"].pk, "assessment": w.stp.pk, "once": new_token()},
     ),
-    ("period_publish", "post", "all_finalised", MANAGER, "period", None),
+    ("period_publish", "get", "draft", MANAGER, "period", None),
+    ("period_publish", "post", "all_finalised", MANAGER, "period", lambda w: {"confirmed": "1"}),
     ("period_results", "get", "draft", IN_PERIOD, "period", None),
     ("period_results_export", "get", "draft", IN_PERIOD, "period", None),
     ("assessment_detail", "get", "draft", VISIBLE, "stp", None),
@@ -240,7 +243,7 @@ CASES = [
         "stp",
         lambda w: {f"score_{criterion(w.stp, '3').pk}": "2"},
     ),
-    ("assessment_submit", "post", "draft", {"chair_focal"}, "stp", None),
+    ("assessment_submit", "post", "draft", {"chair_focal"}, "stp", lambda w: {"confirmed": "1"}),
     ("evidence_upload", "post", "draft", {"chair_focal"}, "stp", _evidence),
     ("assessment_appraise", "get", "submitted", {"noivu", "council"}, "stp", None),
     (
@@ -260,7 +263,7 @@ CASES = [
         "stp",
         lambda w: {f"explanation_{criterion(w.stp, '1.2').pk}": "Giải trình", "action": "submit"},
     ),
-    ("assessment_finalise", "post", "appraised", {"noivu"}, "stp", None),
+    ("assessment_finalise", "post", "appraised", {"noivu"}, "stp", lambda w: {"confirmed": "1"}),
     (
         "appeal_submit",
         "post",

@@ -72,7 +72,7 @@ def test_each_body_enters_only_its_areas_and_nui_vu_submits(
     c12 = Criterion.objects.get(criteria_set=assessment.criteria_set, code="1.2")
     page = stp.get(f"{url}/").content.decode()
     assert f'name="score_{c21.pk}"' in page and f'name="score_{c12.pk}"' not in page
-    assert "Gửi bản tự đánh giá" not in page
+    assert f'formaction="{url}/submit/"' not in page  # no "Gửi bản tự đánh giá" button
     response = stp.post(f"{url}/save/", {f"score_{c21.pk}": "14", f"note_{c21.pk}": "Theo KH"})
     assert response.status_code == 302
     assert score(assessment, "2.1").self_score == D("14")
@@ -89,7 +89,7 @@ def test_each_body_enters_only_its_areas_and_nui_vu_submits(
     data = {f"score_{c.pk}": values[c.code] for c in ids if c.code in values}
     data.update({f"note_{c.pk}": "Tổng hợp" for c in ids})
     assert snv.post(f"{url}/save/", data).status_code == 302
-    assert snv.post(f"{url}/submit/").status_code == 302
+    assert snv.post(f"{url}/submit/", {"confirmed": "1"}).status_code == 302
     assessment.refresh_from_db()
     assert assessment.status == Assessment.Status.SUBMITTED
 

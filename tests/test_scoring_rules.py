@@ -81,7 +81,8 @@ def history_count() -> int:
 @pytest.mark.django_db
 def test_submit_without_saving_first_keeps_all_five_typed_scores(stc, contrib_focal):
     response = login(contrib_focal).post(
-        f"/scoring/assessments/{stc.pk}/submit/", sheet(stc, TYPED, {"2.1": "Theo số liệu"})
+        f"/scoring/assessments/{stc.pk}/submit/",
+        {**sheet(stc, TYPED, {"2.1": "Theo số liệu"}), "confirmed": "1"},
     )
     assert response.status_code == 302
     stc.refresh_from_db()
@@ -98,7 +99,7 @@ def test_submit_with_an_invalid_value_saves_nothing_and_shows_what_was_typed(stc
     before = history_count()
     typed = {**TYPED, "1.2": "7"}
     response = login(contrib_focal).post(
-        f"/scoring/assessments/{stc.pk}/submit/", sheet(stc, typed)
+        f"/scoring/assessments/{stc.pk}/submit/", {**sheet(stc, typed), "confirmed": "1"}
     )
     assert response.status_code == 200
     page = response.content.decode()
@@ -115,7 +116,7 @@ def test_submit_refused_for_a_missing_score_rolls_back_the_typed_ones(stc, contr
     before = history_count()
     typed = {k: v for k, v in TYPED.items() if k != "3.2"}
     response = login(contrib_focal).post(
-        f"/scoring/assessments/{stc.pk}/submit/", sheet(stc, typed)
+        f"/scoring/assessments/{stc.pk}/submit/", {**sheet(stc, typed), "confirmed": "1"}
     )
     assert response.status_code == 200
     assert "3.2 chưa có điểm" in response.content.decode()
@@ -136,7 +137,7 @@ def test_computed_rule_is_the_services_own_whatever_the_view_passes(stc, contrib
             entries=[services.ScoreEntry(criterion(stc, "2.1").pk, D("12"))],
         )
     response = login(contrib_focal).post(
-        f"/scoring/assessments/{stc.pk}/submit/", sheet(stc, TYPED)
+        f"/scoring/assessments/{stc.pk}/submit/", {**sheet(stc, TYPED), "confirmed": "1"}
     )
     assert response.status_code == 200 and "khác điểm gợi ý" in response.content.decode()
     assert set(self_scores(stc).values()) == {None}
@@ -185,6 +186,84 @@ def test_refused_explanation_saves_nothing_and_keeps_the_text(stc, contrib_focal
     assert "dài quá 5000 ký tự" in page and "Đã bổ sung" in page
     assert score(stc, "1.1").explanation == ""
     assert Assessment.objects.get(pk=stc.pk).status == Assessment.Status.APPRAISED
+
+
+@pytest.mark.django_db
+def test_explanation_message_says_saved_or_sent_by_the_button_pressed(stc, contrib_focal, noivu):
+    entries = [services.ScoreEntry(criterion(stc, c).pk, v, "x") for c, v in SAVED.items()]
+    services.assessment_submit(actor=contrib_focal, assessment=stc, entries=entries)
+    services.assessment_appraisal_complete(actor=noivu, assessment=stc, entries=entries)
+    client, url = login(contrib_focal), f"/scoring/assessments/{stc.pk}/explain/"
+    data = {f"explanation_{criterion(stc, '1.2').pk}": "Đã bổ sung biên bản"}
+    page = client.post(url, {**data, "action": "save"}, follow=True).content.decode()
+    assert "Đã lưu giải trình." in page and "Đã gửi giải trình." not in page
+    assert Assessment.objects.get(pk=stc.pk).status == Assessment.Status.APPRAISED
+    page = client.post(url, {**data, "action": "submit"}, follow=True).content.decode()
+    assert "Đã gửi giải trình." in page and "Đã lưu giải trình." not in page
+    assert Assessment.objects.get(pk=stc.pk).status == Assessment.Status.EXPLANATION
+
+
+# --- Irreversible acts ask first, saying what will happen ----------------------------
+
+
+@pytest.mark.django_db
+def test_submit_without_confirmation_changes_nothing_and_says_what_will_happen(stc, contrib_focal):
+    before = history_count()
+    response = login(contrib_focal).post(
+        f"/scoring/assessments/{stc.pk}/submit/", sheet(stc, TYPED, {"2.1": "Theo số liệu"})
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Gửi bản tự đánh giá của Sở Tài chính?" in page
+    assert "Sau khi gửi, cơ quan không sửa được điểm tự chấm" in page
+    assert "đang hiện trên trang được lưu và gửi" in page
+    # The confirm page re-posts what was typed, so confirming submits exactly that.
+    assert 'name="confirmed" value="1"' in page and 'value="5,5"' in page
+    assert history_count() == before
+    assert Assessment.objects.get(pk=stc.pk).status == Assessment.Status.DRAFT
+    assert set(self_scores(stc).values()) == {None}
+
+
+@pytest.mark.django_db
+def test_the_sheet_marks_submit_and_finalise_to_ask_in_the_browser(stc, contrib_focal, noivu):
+    page = login(contrib_focal).get(f"/scoring/assessments/{stc.pk}/").content.decode()
+    assert 'data-confirm="Gửi bản tự đánh giá của Sở Tài chính?"' in page
+    entries = [services.ScoreEntry(criterion(stc, c).pk, v, "x") for c, v in SAVED.items()]
+    services.assessment_submit(actor=contrib_focal, assessment=stc, entries=entries)
+    services.assessment_appraisal_complete(actor=noivu, assessment=stc, entries=entries)
+    page = login(noivu).get(f"/scoring/assessments/{stc.pk}/").content.decode()
+    assert 'data-confirm="Chốt kết quả của Sở Tài chính?"' in page
+
+
+@pytest.mark.django_db
+def test_finalise_asks_first_then_fixes_the_final_scores(stc, contrib_focal, noivu):
+    entries = [services.ScoreEntry(criterion(stc, c).pk, v, "x") for c, v in SAVED.items()]
+    services.assessment_submit(actor=contrib_focal, assessment=stc, entries=entries)
+    services.assessment_appraisal_complete(actor=noivu, assessment=stc, entries=entries)
+    url = f"/scoring/assessments/{stc.pk}/finalise/"
+    before = history_count()
+    response = login(noivu).post(url)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Chốt kết quả của Sở Tài chính?" in page
+    assert "Điểm chính thức của từng tiêu chí được chốt" in page
+    assert "Cơ quan chỉ còn kiến nghị được, từ" in page
+    assert history_count() == before
+    assert Assessment.objects.get(pk=stc.pk).status == Assessment.Status.APPRAISED
+    assert login(noivu).post(url, {"confirmed": "1"}).status_code == 302
+    assert Assessment.objects.get(pk=stc.pk).status == Assessment.Status.FINALISED
+    assert score(stc, "3.2").final_score == D("2.75")
+
+
+@pytest.mark.django_db
+def test_a_refused_submit_asks_nothing_and_says_what_is_wrong(stc, contrib_focal):
+    typed = {**TYPED, "1.2": "abc"}
+    response = login(contrib_focal).post(
+        f"/scoring/assessments/{stc.pk}/submit/", sheet(stc, typed)
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and "Chưa lưu được" in page
+    assert 'name="confirmed"' not in page
 
 
 # --- Computed criteria: only what was due by the cut-off -----------------------------

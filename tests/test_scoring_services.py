@@ -320,7 +320,7 @@ def test_extending_a_closed_window_through_the_page_lets_the_step_through(
     from tests.scoring_factories import windows
 
     set_windows(period, self=CLOSED)
-    form = {"title": period.title, "bands": '[{"label": "A", "min": 90}]'}
+    form = {"title": period.title, "bands-0-label": "A", "bands-0-from": "0", "bands-0-to": "100"}
     form.update({k: v.isoformat() for k, v in windows().items()})
     form["self_to"] = "2000-01-01"
     response = login(noivu).post(f"/scoring/periods/{period.pk}/edit/", form)

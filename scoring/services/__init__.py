@@ -23,9 +23,12 @@ from scoring.services.criteria import (
 )
 from scoring.services.periods import (
     assignment_add,
+    exclusion_problems,
     period_create,
     period_publish,
     period_update,
+    province_assessment_record,
+    publication_pending,
 )
 
 __all__ = [
@@ -45,9 +48,12 @@ __all__ = [
     "criteria_set_import",
     "criteria_set_publish",
     "evidence_add",
+    "exclusion_problems",
     "period_create",
     "period_publish",
     "period_update",
+    "province_assessment_record",
+    "publication_pending",
     "score_appraise",
     "score_self_assess",
     "submission_problems",

@@ -21,9 +21,10 @@ from scoring.models import (
     Criterion,
     Score,
     ScoringPeriod,
+    Target,
     target_for_agency,
 )
-from scoring.services.common import STEP_LABELS, A, _raise_if
+from scoring.services.common import STEP_LABELS, A, _raise_if, text_problem
 
 
 def _leaves(criteria_set: CriteriaSet) -> list[Criterion]:
@@ -154,6 +155,21 @@ def _open_province_self_scoring(actor, period, province_set) -> Assessment:
 
 
 @transaction.atomic
+def province_assessment_record(
+    *, actor, period: ScoringPeriod, province_set: CriteriaSet
+) -> Assessment:
+    """The province's self-assessment of a period whose work is over (an earlier year
+    entered afterwards, as in the demo): the assessment without a coordination item."""
+    access.require(access.manages_scoring(actor))
+    if period.province_set_id or province_set.status != CriteriaSet.Status.PUBLISHED:
+        raise ValidationError(_("Đợt này đã có bộ tiêu chí tự chấm điểm của tỉnh."))
+    period.province_set = province_set
+    history.save(period, _("Ghi bản tự chấm điểm của tỉnh"), actor, update_fields=["province_set"])
+    lead = Agency.objects.lead()
+    return _open_assessment(actor, period, lead, province_set, _leaves(province_set))
+
+
+@transaction.atomic
 def assignment_add(
     *,
     actor,
@@ -208,13 +224,68 @@ def period_update(
     return period
 
 
+def publication_pending(period: ScoringPeriod):
+    """The assessments ranked in the period (departments and districts: the province's
+    own self-assessment is never ranked) that are not finalised: publishing leaves each
+    out of the ranking, with a reason."""
+    return (
+        period.assessments.exclude(criteria_set__target=Target.PROVINCE)
+        .exclude(status=A.FINALISED)
+        .select_related("agency")
+        .order_by("agency__kind", "agency__sort_order")
+    )
+
+
+REASON_MAX = 2000
+
+
+def exclusion_problems(pending: list[Assessment], reasons: dict[int, str]) -> list[str]:
+    errors = []
+    for assessment in pending:
+        reason = (reasons.get(assessment.pk) or "").strip()
+        name = assessment.agency.name
+        if not reason:
+            errors.append(
+                _("%(name)s chưa chốt kết quả: hãy ghi lý do không xếp hạng.") % {"name": name}
+            )
+        elif problem := text_problem(reason, _("Lý do không xếp hạng %(name)s") % {"name": name}):
+            errors.append(problem)
+        elif len(reason) > REASON_MAX:
+            errors.append(
+                _("Lý do không xếp hạng %(name)s dài quá %(n)s ký tự.")
+                % {"name": name, "n": REASON_MAX}
+            )
+    return errors
+
+
 @transaction.atomic
-def period_publish(*, actor, period: ScoringPeriod) -> ScoringPeriod:
+def period_publish(
+    *, actor, period: ScoringPeriod, exclusions: dict[int, str] | None = None
+) -> ScoringPeriod:
+    """Publish the ranking. The province's self-assessment never blocks it; every ranked
+    body not finalised is left out with a reason (``exclusions``: assessment id -> reason),
+    recorded in the assessment's history and shown as "không xếp hạng: <lý do>"."""
     access.require(access.manages_scoring(actor))
-    pending = period.assessments.exclude(status=A.FINALISED).select_related("agency")
-    names = [a.agency.short_name for a in pending]
-    if names:
-        raise ValidationError(_("Chưa chốt kết quả của: %(names)s.") % {"names": ", ".join(names)})
+    period = ScoringPeriod.objects.select_for_update().get(pk=period.pk)
+    if period.is_published:
+        raise ValidationError(_("Kết quả của đợt này đã được công bố."))
+    pending = list(publication_pending(period).select_for_update(of=("self",)))
+    reasons = exclusions or {}
+    _raise_if(exclusion_problems(pending, reasons))
+    for assessment in pending:
+        assessment.ranking_excluded_reason = reasons[assessment.pk].strip()
+        history.save(
+            assessment,
+            _("Không xếp hạng khi công bố kết quả: %(reason)s")
+            % {"reason": assessment.ranking_excluded_reason},
+            actor,
+            update_fields=["ranking_excluded_reason"],
+        )
     period.published_at = timezone.now()
-    history.save(period, _("Công bố kết quả"), actor, update_fields=["published_at"])
+    reason = _("Công bố kết quả")
+    if pending:
+        reason = _("Công bố kết quả; không xếp hạng: %(names)s") % {
+            "names": ", ".join(a.agency.short_name for a in pending)
+        }
+    history.save(period, reason, actor, update_fields=["published_at"])
     return period

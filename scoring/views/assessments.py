@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from agencies.confirm import confirmation
 from agencies.files import download
 from agencies.once import AlreadySubmitted, already, once
 from scoring import access, selectors, services
@@ -74,6 +75,8 @@ def _render_sheet(request, assessment, actions, *, template, errors=(), data=Non
         else None,
         "appeal_form": AppealForm(assessment=assessment) if actions["appeal"] else None,
         "decide_form": AppealDecideForm() if actions["decide_appeal"] else None,
+        "submit_confirm": submit_confirmation(assessment) if actions["submit"] else None,
+        "finalise_confirm": finalise_confirmation(assessment) if actions["finalise"] else None,
     }
     return render(request, template, context, status=status)
 
@@ -94,9 +97,12 @@ def _leaf_codes(assessment: Assessment) -> dict[int, str]:
     return dict(assessment.scores.values_list("criterion_id", "criterion__code"))
 
 
-def _post_sheet(request, pk, *, flag, service, success, template, back) -> HttpResponse:
+def _post_sheet(
+    request, pk, *, flag, service, success, template, back, confirm=None
+) -> HttpResponse:
     """Post the scoring sheet on screen to one service (save, or save and submit/complete):
-    on any refusal nothing is saved and the sheet is shown again with what was typed."""
+    on any refusal nothing is saved and the sheet is shown again with what was typed.
+    ``confirm(assessment)`` gives the confirmation's arguments for an irreversible act."""
     assessment = _assessment(request, pk)
     actions = _actions(request, assessment)
     access.require(actions[flag])
@@ -104,6 +110,10 @@ def _post_sheet(request, pk, *, flag, service, success, template, back) -> HttpR
     entries, errors = parse_entries(
         request.POST, _leaf_codes(assessment), with_na=template == DETAIL
     )
+    if not errors and confirm is not None:
+        response = confirmation(request, **confirm(assessment))
+        if response is not None:
+            return response
     if not errors:
         try:
             result = service(actor=request.user, assessment=assessment, entries=entries)
@@ -134,9 +144,49 @@ def assessment_save(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def submit_confirmation(assessment: Assessment) -> dict:
+    """What "Gửi bản tự đánh giá" does, said before it does it (page and dialog)."""
+    return {
+        "title": _("Gửi bản tự đánh giá của %(name)s?") % {"name": assessment.agency.name},
+        "consequences": [
+            _("Các điểm, giải thích và ô “không áp dụng” đang hiện trên trang được lưu và gửi."),
+            _(
+                "Sau khi gửi, cơ quan không sửa được điểm tự chấm; bản tự đánh giá chuyển "
+                "sang thẩm định."
+            ),
+            _(
+                "Nếu còn tiêu chí chưa có điểm, hoặc cần kiểm chứng mà chưa có tài liệu hay giải "
+                "thích, bản không được gửi và không có thay đổi nào được lưu."
+            ),
+        ],
+        "confirm_label": _("Gửi bản tự đánh giá"),
+        "cancel_url": reverse("assessment_detail", args=[assessment.pk]),
+    }
+
+
+def finalise_confirmation(assessment: Assessment) -> dict:
+    """What "Chốt kết quả" does, said before it does it (page and dialog)."""
+    start, end = assessment.period.window("appeal")
+    return {
+        "title": _("Chốt kết quả của %(name)s?") % {"name": assessment.agency.name},
+        "consequences": [
+            _(
+                "Điểm chính thức của từng tiêu chí được chốt: điểm thẩm định lại, nếu không có "
+                "thì điểm thẩm định, nếu không có thì điểm tự chấm."
+            ),
+            _("Không ai sửa được điểm nữa; kết quả được đưa vào xếp hạng khi công bố."),
+            _("Cơ quan chỉ còn kiến nghị được, từ %(start)s đến %(end)s.")
+            % {"start": f"{start:%d/%m/%Y}", "end": f"{end:%d/%m/%Y}"},
+        ],
+        "confirm_label": _("Chốt kết quả"),
+        "cancel_url": reverse("assessment_detail", args=[assessment.pk]),
+    }
+
+
 @require_POST
 def assessment_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    """ "Gửi bản tự đánh giá": saves the sheet as typed and sends it, or neither."""
+    """ "Gửi bản tự đánh giá": saves the sheet as typed and sends it, or neither (after
+    the user confirms)."""
     return _post_sheet(
         request,
         pk,
@@ -145,6 +195,7 @@ def assessment_submit(request: HttpRequest, pk: int) -> HttpResponse:
         success=lambda _a: _("Đã gửi bản tự đánh giá; bản này đã bị khóa."),
         template=DETAIL,
         back="assessment_detail",
+        confirm=submit_confirmation,
     )
 
 
@@ -166,6 +217,9 @@ def assessment_appraisal_complete(request: HttpRequest, pk: int) -> HttpResponse
 def assessment_finalise(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = _assessment(request, pk)
     access.require(_actions(request, assessment)["finalise"])
+    response = confirmation(request, **finalise_confirmation(assessment))
+    if response is not None:
+        return response
     try:
         services.assessment_finalise(actor=request.user, assessment=assessment)
         messages.success(request, _("Đã chốt kết quả."))
@@ -210,8 +264,23 @@ def assessment_appraise(request: HttpRequest, pk: int) -> HttpResponse:
         )
     assessment = _assessment(request, pk)
     actions = _actions(request, assessment)
+    if actions["appraiser"] and not actions["appraise"]:
+        # A link from an assignment: say where the assessment is instead of refusing.
+        messages.info(request, _not_open_message(assessment))
+        return redirect("assessment_detail", pk=pk)
     access.require(actions["appraise"])
     return _render_sheet(request, assessment, actions, template=APPRAISE)
+
+
+def _not_open_message(assessment: Assessment) -> str:
+    if assessment.status == Assessment.Status.DRAFT:
+        return _(
+            "Bản đánh giá của %(name)s chưa đến bước thẩm định: cơ quan chưa gửi bản tự đánh giá."
+        ) % {"name": assessment.agency.name}
+    return _("Bản đánh giá của %(name)s không ở bước thẩm định (%(status)s).") % {
+        "name": assessment.agency.name,
+        "status": assessment.get_status_display(),
+    }
 
 
 @require_POST

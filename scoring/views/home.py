@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from scoring import access, selectors
-from scoring.models import AppraiserAssignment, Assessment, Target
+from scoring.models import Assessment, Target
 
 
 @require_GET
@@ -20,18 +20,13 @@ def scoring_home(request: HttpRequest) -> HttpResponse:
         .select_related("period", "criteria_set", "agency")
         .order_by("-period__year", "pk")
     )
-    assignments = list(
-        AppraiserAssignment.objects.filter(user=user).select_related(
-            "period", "assessment__agency", "area"
-        )
-    )
     return render(
         request,
         "scoring/home.html",
         {
             "periods": selectors.period_list(user),
             "own_assessments": own,
-            "assignments": assignments,
+            "work": selectors.appraisal_work(user),
             "manages": access.manages_scoring(user),
         },
     )

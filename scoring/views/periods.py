@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from agencies.confirm import confirmation
 from agencies.once import AlreadySubmitted, already, once
 from scoring import access, selectors, services
-from scoring.forms import AssignmentForm, PeriodEditForm, PeriodForm
+from scoring.forms import AssignmentForm, PeriodEditForm, PeriodForm, PublishForm
 from scoring.models import Criterion, ScoringPeriod
 from scoring.views.common import _errors, _flash_errors
 
@@ -115,8 +116,12 @@ def assignment_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = AssignmentForm(request.POST, period=period)
     if form.is_valid():
         try:
-            services.assignment_add(actor=request.user, period=period, **form.cleaned_data)
+            with once(request) as receipt:
+                services.assignment_add(actor=request.user, period=period, **form.cleaned_data)
+                receipt.result_url = reverse("period_detail", args=[pk])
             messages.success(request, _("Đã phân công thẩm định."))
+        except AlreadySubmitted as done:
+            return already(request, done, reverse("period_detail", args=[pk]))
         except ValidationError as exc:
             _flash_errors(request, exc)
     else:
@@ -124,16 +129,62 @@ def assignment_add(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("period_detail", pk=pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def period_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    """Publish the ranking: a reason for each ranked body not finalised (left out of the
+    ranking), then a confirmation saying what will happen, then the service."""
     access.require(access.manages_scoring(request.user))
     period = access.get_visible_or_404(ScoringPeriod.objects, request.user, pk=pk)
-    try:
-        services.period_publish(actor=request.user, period=period)
-        messages.success(request, _("Đã công bố kết quả."))
-    except ValidationError as exc:
-        _flash_errors(request, exc)
-    return redirect("period_results", pk=pk)
+    if period.is_published:
+        messages.info(request, _("Kết quả của đợt này đã được công bố."))
+        return redirect("period_results", pk=pk)
+    pending = list(services.publication_pending(period))
+    form = PublishForm(request.POST or None, pending=pending)
+    if request.method == "POST" and form.is_valid():
+        exclusions = form.exclusions()
+        for message in services.exclusion_problems(pending, exclusions):
+            form.add_error(None, message)
+    if request.method == "POST" and form.is_valid():
+        response = confirmation(
+            request,
+            title=_("Công bố kết quả %(title)s?") % {"title": period.title},
+            consequences=_publish_consequences(period, pending, exclusions),
+            confirm_label=_("Công bố kết quả"),
+            cancel_url=reverse("period_publish", args=[pk]),
+        )
+        if response is not None:
+            return response
+        try:
+            services.period_publish(actor=request.user, period=period, exclusions=exclusions)
+        except ValidationError as exc:
+            for message in _errors(exc):
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Đã công bố kết quả."))
+            return redirect("period_results", pk=pk)
+    return render(
+        request,
+        "scoring/period_publish.html",
+        {"period": period, "form": form, "pending": pending},
+    )
+
+
+def _publish_consequences(period: ScoringPeriod, pending: list, exclusions: dict) -> list[str]:
+    lines = [
+        _(
+            "Mọi cơ quan trong đợt thấy toàn bộ bảng xếp hạng; các trang, bản PDF và tệp Excel "
+            "kết quả ghi “đã công bố”."
+        )
+    ]
+    for assessment in pending:
+        lines.append(
+            _("%(name)s không được xếp hạng, ghi “không xếp hạng: %(reason)s”.")
+            % {"name": assessment.agency.name, "reason": exclusions[assessment.pk].strip()}
+        )
+    if period.province_set_id:
+        lines.append(_("Bản tự chấm điểm của tỉnh không xếp hạng cùng các cơ quan."))
+    lines.append(_("Không hủy được việc công bố."))
+    return lines
 
 
 @require_GET
@@ -153,7 +204,8 @@ def period_results(request: HttpRequest, pk: int) -> HttpResponse:
     for group in results["groups"]:
         group["areas"] = [a for a in areas if a.criteria_set_id == set_ids[group["target"]]]
         for row in group["rows"]:
-            row.area_cells = [row.area_totals.get(a.pk) for a in group["areas"]]
+            totals = row.area_totals
+            row.area_cells = [(a, totals.get(a.pk)) for a in group["areas"]]
             row.bar = min(int(row.index or 0), 100)
         group["area_chart"] = _area_chart(group)
         group["trend"] = _trend(period.year, group["rows"])
@@ -172,7 +224,9 @@ def _area_chart(group: dict) -> list[dict]:
     """Per area: points achieved over the applicable maximum, summed over the scored bodies."""
     chart = []
     for i, area in enumerate(group["areas"]):
-        cells = [r.area_cells[i] for r in group["rows"] if r.area_cells[i] and r.index is not None]
+        cells = [
+            r.area_cells[i][1] for r in group["rows"] if r.area_cells[i][1] and r.index is not None
+        ]
         achieved = sum((c.achieved for c in cells), Decimal(0))
         maximum = sum((c.applicable_max for c in cells), Decimal(0))
         chart.append({"area": area, "pct": _percent(achieved, maximum), "bodies": len(cells)})

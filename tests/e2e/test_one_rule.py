@@ -59,6 +59,7 @@ def test_submitting_a_self_assessment_keeps_what_was_typed(demo, new_page):
         if not note.input_value():
             note.fill("Đã có văn bản, bổ sung sau.")
     page.get_by_role("button", name="Gửi bản tự đánh giá").click()
+    page.get_by_role("dialog").get_by_role("button", name="Gửi bản tự đánh giá").click()
     expect(page.locator(".alert").first).to_be_visible()
     assessment.refresh_from_db()
     assert assessment.status == "submitted", page.locator(".alert").all_inner_texts()
