@@ -4,8 +4,10 @@ hand-parsed scoring sheet, and the services' own checks.
 
 Text: a maximum length, and no NUL or other control characters (C0 except tab and line
 breaks in multi-line fields, DEL, C1, lone surrogates); CR LF and CR count as one line break.
-Numbers: ASCII digits with one Vietnamese comma or a dot as the decimal separator, bounded in
-length before anything converts them, in digits, decimals and range; exponents, NaN,
+Numbers: ASCII digits with one Vietnamese comma or a dot as the decimal separator (thousands
+may be grouped with dots where that cannot be misread: 1.234,5 and 1.234.567; a whole number
+takes 1.234 and refuses 1.5 or 1,5 as ambiguous), bounded in length before anything converts
+them, in digits, decimals and range; exponents, NaN,
 Infinity and a minus sign where none belongs are refused. Each refusal is a Vietnamese
 message naming the field."""
 
@@ -91,6 +93,15 @@ INTEGER_MAX = 2_147_483_647  # fits every database's integer column
 _DECIMAL_TEXT = re.compile(r"(?P<sign>-?)(?P<whole>[0-9]*)(?:[.,](?P<fraction>[0-9]*))?")
 # Whole numbers: plain digits, or Vietnamese thousands groups (1.234.567 or 1 234 567).
 _INTEGER_TEXT = re.compile(r"(?P<sign>-?)(?P<digits>[0-9]+|[0-9]{1,3}(?:[. \u00a0][0-9]{3})+)")
+# Decimals may group thousands the Vietnamese way when a decimal comma follows (1.234,5) or
+# when there are several groups (1.234.567): both can only mean thousands.
+_GROUPED_DECIMAL = re.compile(
+    r"(?P<sign>-?)(?P<whole>[0-9]{1,3}(?:\.[0-9]{3})+),(?P<fraction>[0-9]+)"
+    r"|(?P<gsign>-?)(?P<gwhole>[0-9]{1,3}(?:\.[0-9]{3}){2,})"
+)
+# Digits with a separator that is neither a thousands group nor allowed in a whole number
+# ("1.5", "1,5", "1.234,5"): a whole number typed so is ambiguous, never rounded or joined.
+_SEPARATED_DIGITS = re.compile(r"-?[0-9]+(?:[.,][0-9]+)+")
 _NOT_FINITE = re.compile(r"[+-]?\s*(s?nan[0-9]*|inf|infinity|∞)", re.IGNORECASE)
 _EXPONENT = re.compile(r"[0-9.,]\s*[eE]\s*[+-]?\s*[0-9]")
 
@@ -116,6 +127,11 @@ def _not_a_number(raw: str, label, *, integer: bool) -> ValidationError:
     elif _EXPONENT.search(raw):
         message = _(
             "%(label)s: không dùng cách viết lũy thừa như “%(value)s”; hãy nhập số thông thường."
+        )
+    elif integer and _SEPARATED_DIGITS.fullmatch(raw):
+        message = _(
+            "%(label)s phải là một số nguyên; “%(value)s” có phần thập phân hoặc không rõ "
+            "nghĩa. Viết 1234 hoặc 1.234 (dấu chấm ngăn cách từng nhóm ba chữ số)."
         )
     elif integer:
         message = _("%(label)s phải là một số nguyên (“%(value)s”).")
@@ -160,6 +176,16 @@ def _check_sign(sign: str, label, minimum) -> None:
         )
 
 
+def _ungrouped(raw: str) -> str:
+    """1.234,5 -> 1234,5 and 1.234.567 -> 1234567; anything else as typed."""
+    grouped = _GROUPED_DECIMAL.fullmatch(raw)
+    if grouped is None:
+        return raw
+    if grouped["whole"]:
+        return f"{grouped['sign']}{grouped['whole'].replace('.', '')},{grouped['fraction']}"
+    return grouped["gsign"] + grouped["gwhole"].replace(".", "")
+
+
 def parse_decimal(
     text,
     *,
@@ -178,6 +204,7 @@ def parse_decimal(
     whole_digits = max_digits - decimal_places
     if len(raw) > MAX_NUMBER_TEXT:
         raise _too_many_digits(label, whole_digits, integer=False)
+    raw = _ungrouped(raw)
     match = _DECIMAL_TEXT.fullmatch(raw)
     if match is None or not (match["whole"] or match["fraction"]):
         raise _not_a_number(raw, label, integer=False)

@@ -29,8 +29,9 @@ def _labelled(parts: list) -> list:
 
 
 def agency_work(user, today: dt.date | None = None) -> dict:
-    """The user's body's work on the home page, most urgent first. Each tile counts the
-    rows listed beneath it (both read the ``timeliness`` annotation)."""
+    """The user's body's work on the home page, most urgent first. One list of the
+    body's live parts (one query); every tile is the length of the rows it links to, each
+    a filter of that list by the ``timeliness`` annotation — never a second count."""
     today = today or timezone.localdate()
     parts = _labelled(
         list(
@@ -44,22 +45,25 @@ def agency_work(user, today: dt.date | None = None) -> dict:
             ).order_by("eff_due", "task_id")
         )
     )
-    _attach_contributors(parts)
-    open_parts = [p for p in parts if p.timeliness in (*tl.OPEN_STATES, tl.SUBMITTED)]
-    overdue = [p for p in parts if p.timeliness == tl.OVERDUE]
-    return {
+    # Work still to do or awaiting review; a part accepted or exempted is finished.
+    live = [p for p in parts if p.timeliness in (*tl.OPEN_STATES, tl.SUBMITTED)]
+    _attach_contributors(live)
+    work = {
         "returned": [
-            p for p in parts if p.status == P.Status.RETURNED and p.timeliness in tl.OPEN_STATES
+            p for p in live if p.status == P.Status.RETURNED and p.timeliness in tl.OPEN_STATES
         ],
-        "overdue": overdue,
-        "due_soon": [p for p in parts if p.timeliness == tl.DUE_SOON],
+        "overdue": [p for p in live if p.timeliness == tl.OVERDUE],
+        "due_soon": [p for p in live if p.timeliness == tl.DUE_SOON],
         "to_review": [
-            p for p in parts if p.role == P.Role.TRACK and p.task.status == Task.Status.UNDER_REVIEW
+            p for p in live if p.role == P.Role.TRACK and p.task.status == Task.Status.UNDER_REVIEW
         ],
-        "chaired": [p for p in parts if p.role == P.Role.CHAIR],
-        "contributing": [p for p in parts if p.role == P.Role.CONTRIBUTE],
-        "counts": {"open": len(open_parts), "overdue": len(overdue)},
+        "chaired": [p for p in live if p.role == P.Role.CHAIR],
+        "contributing": [p for p in live if p.role == P.Role.CONTRIBUTE],
+        "tracking": [p for p in live if p.role == P.Role.TRACK],
+        "open": live,
     }
+    work["counts"] = {name: len(rows) for name, rows in work.items()}
+    return work
 
 
 def _attach_contributors(parts: list) -> None:
@@ -156,6 +160,17 @@ def province_overview(
     }
 
 
+TILE_STATES = (tl.OVERDUE, tl.DUE_SOON, tl.ON_TIME, tl.SUBMITTED, tl.DONE_ON_TIME, tl.DONE_LATE)
+
+
+def task_tiles(user, today: dt.date | None = None) -> list[dict]:
+    """The items by timeliness, each count read from the query of the item list it links
+    to (``listed_tasks`` filtered by ``timeliness``, as ``/tasks/?timeliness=…`` does):
+    one query. Each tile: ``state``, ``label``, ``count``."""
+    states = tl.tally(listed_tasks(user, today))[()]
+    return [{"state": s, "label": tl.LABELS[s], "count": states[s]} for s in TILE_STATES]
+
+
 def _task_counts(today: dt.date) -> dict:
     states = tl.tally(tl.with_task_timeliness(Task.objects.all(), today))[()]
     return {
@@ -166,10 +181,10 @@ def _task_counts(today: dt.date) -> dict:
     }
 
 
-def listed_tasks(user):
+def listed_tasks(user, today: dt.date | None = None):
     """The items of the list page and of its Excel export: those the user sees (drafts only
     for read-everything roles), with the timeliness annotation."""
-    tasks = tl.with_task_timeliness(Task.objects.visible_to(user))
+    tasks = tl.with_task_timeliness(Task.objects.visible_to(user), today)
     if not reads_everything(user):
         tasks = tasks.exclude(status=Task.Status.DRAFT)
     return tasks

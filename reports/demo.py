@@ -1,6 +1,8 @@
 """Demo reporting data: the 2024 periodic schedule, with the Q1 round mostly reported
-(some late, one returned, a few missing). Figures are illustrative and marked so.
-Idempotent: does nothing when the 2024 rounds exist."""
+(some late, one returned, a few missing), and this year's schedule as production would have
+it today: rounds whose deadline has passed reported by most bodies, the round open now
+reported by some. Figures are illustrative and marked so. Idempotent: each year's rounds
+are made once."""
 
 from __future__ import annotations
 
@@ -74,6 +76,7 @@ def _submit(report: AgencyReport, focal: User, when: dt.datetime, values=None) -
 
 
 def seed(*, password: str, stdout) -> None:
+    _current_year(stdout)
     if ReportRound.objects.filter(year=YEAR).exists():
         stdout.write("Kỳ báo cáo mẫu: đã có, bỏ qua.")
         return
@@ -110,3 +113,48 @@ def seed(*, password: str, stdout) -> None:
             services.report_accept(actor=noivu, report=report, when=_at(day + 2))
     services.consolidated_get_or_create(actor=noivu, rnd=q1)
     stdout.write(f"Kỳ báo cáo mẫu năm {YEAR}: tạo mới {len(rounds)} kỳ.")
+
+
+def _focal_officers() -> dict[str, User]:
+    return {
+        u.agency.code: u
+        for u in User.objects.filter(agency__isnull=False).select_related("agency")
+        if u.username == u.agency.code.lower()
+    }
+
+
+def _current_year(stdout) -> None:
+    """This year's periodic rounds (illustrative): a passed deadline was met by all but
+    the ``MISSING`` bodies; the round open now has reports from a third of the bodies.
+    Rounds not yet begun are left empty."""
+    today = timezone.localdate()
+    year = today.year
+    if year == YEAR or ReportRound.objects.filter(year=year).exists():
+        return
+    noivu = User.objects.get(username="noivu")
+    rounds = services.rounds_create_for_year(actor=noivu, year=year)
+    focal = _focal_officers()
+    for rnd in rounds:
+        rnd.illustrative = True
+        history.save(rnd, "Dữ liệu trình diễn: số liệu minh họa", None)  # system actor
+        if rnd.period_start > today:
+            continue
+        passed = rnd.deadline < today
+        reports = rnd.reports.select_related("agency").order_by("agency__sort_order")
+        for i, report in enumerate(reports):
+            code = report.agency.code
+            if code in MISSING or code not in focal or (not passed and i % 3):
+                continue
+            sent = min(rnd.deadline - dt.timedelta(days=2 + i % 5), today)
+            when = timezone.make_aware(dt.datetime.combine(sent, dt.time(9, 30)))
+            services.report_save(
+                actor=focal[code],
+                report=report,
+                sections={c: t.format(y=year, name=report.agency.name) for c, t in TEXTS.items()},
+                indicators=_values(code),
+                submit=True,
+                when=when,
+            )
+            if passed:
+                services.report_accept(actor=noivu, report=report, when=when)
+    stdout.write(f"Kỳ báo cáo mẫu năm {year}: tạo mới {len(rounds)} kỳ.")

@@ -244,6 +244,13 @@ class ConsolidatedReport(models.Model):
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
+    # What the text was compiled from (``reports.stale``): when, the text as compiled (to
+    # tell the officer's edits apart) and each body's report status at that moment.
+    compiled_at = models.DateTimeField(_("tổng hợp lúc"), null=True, blank=True)
+    compiled_sections = models.JSONField(_("nội dung khi tổng hợp"), default=dict, blank=True)
+    compiled_basis = models.JSONField(
+        _("trạng thái báo cáo các cơ quan khi tổng hợp"), default=dict, blank=True
+    )
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 

@@ -74,6 +74,74 @@ def submission_table(rnd: ReportRound) -> list[dict]:
     return [{"report": r, "agency": r.agency, "state": submission_state(r)} for r in reports]
 
 
+# --- Is the consolidated draft still what the bodies' reports say? ----------------------
+
+
+@dataclass(frozen=True)
+class ReportChange:
+    """One body's report changed after the consolidated draft was compiled."""
+
+    agency: Agency
+    when: dt.datetime
+    kind: str  # "submitted", "resubmitted", "returned" or "accepted"
+
+    @property
+    def label(self) -> str:
+        return str(CHANGE_LABELS[self.kind])
+
+
+CHANGE_LABELS = {
+    "submitted": _("gửi báo cáo"),
+    "resubmitted": _("gửi lại báo cáo"),
+    "returned": _("bị trả lại báo cáo"),
+    "accepted": _("được chấp nhận báo cáo"),
+}
+_CHANGING = {
+    AgencyReport.Status.SUBMITTED,
+    AgencyReport.Status.RETURNED,
+    AgencyReport.Status.ACCEPTED,
+}
+
+
+def _change_kind(status: str, version: int) -> str:
+    if status == AgencyReport.Status.SUBMITTED:
+        return "resubmitted" if version > 1 else "submitted"
+    return str(status)
+
+
+def consolidated_changes(cons) -> list[ReportChange]:
+    """What happened to the bodies' reports since the draft was compiled, oldest first
+    (one query over the reports' history): every change of status to submitted,
+    returned or accepted, starting from the statuses the compilation saw. An issued
+    report is frozen: nothing is out of date."""
+    if cons is None or cons.compiled_at is None or cons.is_issued:
+        return []
+    status = {int(pk): s for pk, s in (cons.compiled_basis or {}).items()}
+    changes = []
+    records = (
+        AgencyReport.history.filter(round_id=cons.round_id, history_date__gt=cons.compiled_at)
+        .select_related("agency")
+        .order_by("history_date", "history_id")
+    )
+    for record in records:
+        if record.status != status.get(record.id) and record.status in _CHANGING:
+            kind = _change_kind(record.status, record.version)
+            changes.append(ReportChange(record.agency, record.history_date, kind))
+        status[record.id] = record.status
+    return changes
+
+
+def edited_sections(cons, sections: dict) -> list[str]:
+    """The labels of the sections whose text (``sections``: on screen, or as saved)
+    differs from the text as compiled: what compiling again would replace."""
+    compiled = cons.compiled_sections or {}
+    return [
+        s["label"]
+        for s in cons.round.sections
+        if (sections.get(s["code"]) or "").strip() != (compiled.get(s["code"]) or "").strip()
+    ]
+
+
 # --- Coordination status ----------------------------------------------------------------
 #
 # Lateness is ``coordination.timeliness``'s annotation, nothing else: "submitted" (sent,
@@ -156,13 +224,22 @@ def overdue_by_agency(today: dt.date | None = None) -> list[dict]:
     )
 
 
+def due_rounds(today: dt.date | None = None) -> Q:
+    """Rounds that are due: their deadline has passed, or they are open now (still
+    receiving reports, their data period begun and their deadline not yet passed). A
+    round opened ahead of its period is not due yet."""
+    today = today or timezone.localdate()
+    open_now = Q(status=ReportRound.Status.OPEN, period_start__lte=today, deadline__gte=today)
+    return Q(deadline__lt=today) | open_now
+
+
 def latest_round_missing(user, today: dt.date | None = None) -> dict | None:
-    """The latest round already due (or due within a month) and the bodies that have not
-    sent their report yet: the leadership's "who has not reported" (two queries)."""
+    """The latest round that is due (``due_rounds``) and the bodies that have not sent
+    their report yet: the leadership's "who has not reported" (two queries)."""
     today = today or timezone.localdate()
     rnd = (
         ReportRound.objects.visible_to(user)
-        .filter(deadline__lte=today + dt.timedelta(days=30))
+        .filter(due_rounds(today))
         .order_by("-deadline", "-pk")
         .first()
     )
@@ -174,4 +251,4 @@ def latest_round_missing(user, today: dt.date | None = None) -> dict | None:
         .select_related("agency")
         .order_by("agency__sort_order")
     ]
-    return {"round": rnd, "missing": missing}
+    return {"round": rnd, "missing": missing, "passed": rnd.deadline < today}

@@ -166,12 +166,20 @@ def round_close(*, actor, rnd: ReportRound) -> ReportRound:
 COUNT_MAX = 999_999_999  # a body's figure: a count of dossiers, inspections, …
 
 
-def _parse_count(raw, label) -> int | None:
-    """A figure by the portal's number rule (whole, not negative, bounded)."""
+def indicator_bounds(indicator: dict) -> tuple[int, int]:
+    """The range of an indicator of a round: its own ``min``/``max`` when the round's
+    definition gives them, else a count (0 to ``COUNT_MAX``). Read by the form and here."""
+    return int(indicator.get("min", 0)), int(indicator.get("max", COUNT_MAX))
+
+
+def _parse_count(raw, indicator: dict) -> int | None:
+    """A figure by the portal's number rule (whole, in the indicator's range)."""
+    label = indicator["label"]
     if isinstance(raw, bool):
         raise ValidationError(_("“%(label)s” phải là một số nguyên.") % {"label": label})
     text = str(raw) if isinstance(raw, int) else raw
-    return validators.parse_integer(text, minimum=0, maximum=COUNT_MAX, label=f"“{label}”")
+    minimum, maximum = indicator_bounds(indicator)
+    return validators.parse_integer(text, minimum=minimum, maximum=maximum, label=f"“{label}”")
 
 
 def validate_indicators(rnd: ReportRound, raw: dict, *, complete: bool) -> dict[str, int]:
@@ -179,9 +187,10 @@ def validate_indicators(rnd: ReportRound, raw: dict, *, complete: bool) -> dict[
     labels = {i["code"]: i["label"] for i in rnd.indicators}
     values: dict[str, int] = {}
     errors = []
-    for code, label in labels.items():
+    for indicator in rnd.indicators:
+        code, label = indicator["code"], indicator["label"]
         try:
-            value = _parse_count(raw.get(code), label)
+            value = _parse_count(raw.get(code), indicator)
         except ValidationError as exc:
             errors.extend(exc.messages)
             continue
@@ -315,6 +324,20 @@ def compile_sections(rnd: ReportRound) -> dict[str, str]:
     return compiled
 
 
+def _compile(report: ConsolidatedReport, when: dt.datetime | None = None) -> None:
+    """Fill the sections from the bodies' reports and remember what they were compiled
+    from: when, the text as compiled and each report's status (``selectors.staleness``
+    compares against these)."""
+    rnd = report.round
+    report.sections = compile_sections(rnd)
+    report.compiled_at = when or timezone.now()
+    report.compiled_sections = dict(report.sections)
+    report.compiled_basis = {
+        str(pk): status
+        for pk, status in AgencyReport.objects.filter(round=rnd).values_list("pk", "status")
+    }
+
+
 @transaction.atomic
 def consolidated_get_or_create(*, actor, rnd: ReportRound) -> ConsolidatedReport:
     if not access.reports_manage(actor):
@@ -326,11 +349,9 @@ def consolidated_get_or_create(*, actor, rnd: ReportRound) -> ConsolidatedReport
 
     signer_title, signer_name = lead_signer()
     report = ConsolidatedReport(
-        round=rnd,
-        sections=compile_sections(rnd),
-        signer_title="\n".join(signer_title),
-        signer_name=signer_name,
+        round=rnd, signer_title="\n".join(signer_title), signer_name=signer_name
     )
+    _compile(report)
     history.save(report, _("Tổng hợp báo cáo"), actor)
     return report
 
@@ -363,7 +384,7 @@ def _apply_edit(report: ConsolidatedReport, edit: ConsolidatedEdit) -> None:
         raise ValidationError(_("Hãy nhập thẩm quyền, chức vụ người ký."))
     codes = report.round.section_codes
     if edit.recompile:
-        report.sections = compile_sections(report.round)
+        _compile(report)
     else:
         report.sections = {c: (edit.sections.get(c) or "").strip() for c in codes}
     report.signer_title = edit.signer_title.strip()
@@ -383,8 +404,16 @@ def consolidated_update(
     """Nội vụ edits the compiled text (or compiles it again from the bodies' reports)."""
     report = _locked_consolidated(actor, report)
     _apply_edit(report, ConsolidatedEdit(sections, signer_title, signer_name, recompile))
-    history.save(report, _("Sửa báo cáo tổng hợp"), actor)
+    reason = _("Tổng hợp lại báo cáo") if recompile else _("Sửa báo cáo tổng hợp")
+    history.save(report, reason, actor)
     return report
+
+
+def next_number(when: dt.datetime | None = None) -> int:
+    """The number the next consolidated report issued in ``when``'s year takes."""
+    year = timezone.localtime(when or timezone.now()).year
+    last = ConsolidatedReport.objects.filter(issued_at__year=year).aggregate(n=Max("number"))
+    return (last["n"] or 0) + 1
 
 
 @transaction.atomic
@@ -412,9 +441,7 @@ def consolidated_issue(
     if not report.signer_name.strip():
         raise ValidationError(_("Hãy nhập họ tên người ký trước khi ban hành."))
     when = when or timezone.now()
-    year = timezone.localtime(when).year
-    last = ConsolidatedReport.objects.filter(issued_at__year=year).aggregate(n=Max("number"))
-    report.number = (last["n"] or 0) + 1
+    report.number = next_number(when)
     report.issued_at, report.issued_by = when, actor
     report.indicator_totals = indicator_totals(report.round)
     history.save(report, _("Ban hành báo cáo tổng hợp"), actor)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from agencies.confirm import confirmation
 from agencies.files import download
 from agencies.models import Agency
 from agencies.once import AlreadySubmitted, already, once
@@ -167,6 +168,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "rows": [dict(r, label=selectors.SUBMISSION_LABELS[r["state"]]) for r in table],
         "totals": [{"label": i["label"], "total": totals[i["code"]]} for i in rnd.indicators],
         "consolidated": consolidated,
+        "changes": change_lines(selectors.consolidated_changes(consolidated)),
         "manage": access.reports_manage(request.user),
     }
     return render(request, "reports/round_detail.html", context)
@@ -188,6 +190,7 @@ def agency_report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "versions": list(report.versions.select_related("submitted_by")),
         "attachments": list(report.attachments.all()),
         "actions": access.reports_actions(request.user, report),
+        "accept_question": accept_question(report),
         "reason_form": ReasonForm(),
         "state_label": selectors.SUBMISSION_LABELS[selectors.submission_state(report)],
     }
@@ -246,6 +249,10 @@ def agency_report_return(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def agency_report_accept(request: HttpRequest, pk: int) -> HttpResponse:
     report = _report(request, pk)
+    access.require(access.reports_actions(request.user, report)["review"])
+    response = confirmation(request, **accept_question(report))
+    if response is not None:
+        return response
     services.report_accept(actor=request.user, report=report)
     messages.success(request, _("Đã chấp nhận báo cáo."))
     return redirect("agency_report_detail", pk=report.pk)
@@ -263,8 +270,75 @@ def _consolidated_form(request: HttpRequest, rnd: ReportRound, consolidated) -> 
     return ConsolidatedForm(rnd, request.POST or None, initial=initial)
 
 
+def accept_question(report: AgencyReport) -> dict:
+    """What accepting a body's report does (the confirm page and the button's dialog)."""
+    return {
+        "title": _("Chấp nhận báo cáo của %(a)s?") % {"a": report.agency.name},
+        "consequences": [
+            _("Báo cáo được tính vào số liệu và nội dung tổng hợp của kỳ."),
+            _("Sau khi chấp nhận, không trả lại được và cơ quan không sửa được báo cáo."),
+        ],
+        "confirm_label": _("Chấp nhận"),
+    }
+
+
+def _when(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).strftime("%H:%M %d/%m/%Y")
+
+
+def change_lines(changes: list) -> list[str]:
+    """One line per change of a body's report since the draft was compiled."""
+    return [
+        _("%(agency)s %(what)s lúc %(when)s")
+        % {"agency": c.agency.name, "what": c.label, "when": _when(c.when)}
+        for c in changes
+    ]
+
+
+def issue_question(consolidated: ConsolidatedReport, changes: list) -> dict:
+    lines = [
+        _("Báo cáo nhận số văn bản tiếp theo của năm: số %(n)s.") % {"n": services.next_number()},
+        _("Nội dung đang hiển thị được lưu; nội dung và số liệu được giữ nguyên từ đây."),
+        _("Văn bản PDF đã ban hành không sửa được và không ban hành lại được."),
+    ]
+    if changes:
+        lines.append(
+            _(
+                "Bản tổng hợp đã cũ: báo cáo của các cơ quan đã thay đổi sau lần tổng hợp "
+                "lúc %(when)s. Nội dung sẽ ban hành chưa có các thay đổi này:"
+            )
+            % {"when": _when(consolidated.compiled_at)}
+        )
+        lines.extend(change_lines(changes))
+    title = _("Ban hành báo cáo tổng hợp đã cũ?") if changes else _("Ban hành báo cáo tổng hợp?")
+    return {"title": title, "consequences": lines, "confirm_label": _("Ban hành")}
+
+
+def recompile_question(edited: list[str]) -> dict:
+    return {
+        "title": _("Tổng hợp lại và thay nội dung đã sửa?"),
+        "consequences": [
+            _("Nội dung anh/chị đã sửa ở các phần sau sẽ bị thay bằng nội dung tổng hợp lại:"),
+            *edited,
+            _("Nội dung mới lấy từ các báo cáo đã gửi và đã chấp nhận tại thời điểm này."),
+        ],
+        "confirm_label": _("Tổng hợp lại"),
+    }
+
+
 def _consolidated_page(request, rnd, consolidated, form) -> HttpResponse:
-    context = {"round": rnd, "consolidated": consolidated, "form": form}
+    changes = selectors.consolidated_changes(consolidated)
+    edited = []
+    if consolidated is not None and not consolidated.is_issued:
+        edited = selectors.edited_sections(consolidated, consolidated.sections)
+    context = {
+        "round": rnd,
+        "consolidated": consolidated,
+        "form": form,
+        "changes": change_lines(changes),
+        "issue_question": issue_question(consolidated, changes) if consolidated else None,
+        "recompile_question": recompile_question(edited) if edited else None,
+    }
     return render(request, "reports/consolidatedreport_form.html", context)
 
 
@@ -280,16 +354,25 @@ def consolidated_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if consolidated is not None:
         form = _consolidated_form(request, rnd, consolidated)
         if request.method == "POST" and form.is_valid():
+            recompile = request.POST.get("action") == "recompile"
+            edited = selectors.edited_sections(consolidated, form.sections())
+            if recompile and edited:
+                response = confirmation(request, **recompile_question(edited))
+                if response is not None:
+                    return response
             try:
                 services.consolidated_update(
                     actor=request.user,
                     report=consolidated,
-                    **asdict(form.edit(recompile=request.POST.get("action") == "recompile")),
+                    **asdict(form.edit(recompile=recompile)),
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                messages.success(request, _("Đã lưu báo cáo tổng hợp."))
+                messages.success(
+                    request,
+                    _("Đã tổng hợp lại báo cáo.") if recompile else _("Đã lưu báo cáo tổng hợp."),
+                )
                 return redirect("consolidated_edit", pk=rnd.pk)
     return _consolidated_page(request, rnd, consolidated, form)
 
@@ -308,6 +391,11 @@ def consolidated_issue(request: HttpRequest, pk: int) -> HttpResponse:
     on_screen = any(name in request.POST for name in form.fields)
     if on_screen and not form.is_valid():
         return _consolidated_page(request, rnd, consolidated, form)
+    if not consolidated.is_issued:
+        changes = selectors.consolidated_changes(consolidated)
+        response = confirmation(request, **issue_question(consolidated, changes))
+        if response is not None:
+            return response
     try:
         services.consolidated_issue(
             actor=request.user, report=consolidated, edit=form.edit() if on_screen else None

@@ -54,7 +54,7 @@ def test_focal_officer_submits_and_officer_returns_then_accepts(noivu):
     page = client.get(reverse("agency_report_detail", args=[report.pk])).content.decode()
     assert "Bổ sung số liệu" in page
     client.post(reverse("agency_report_edit", args=[report.pk]), _form(GOOD_VALUES))
-    officer.post(reverse("agency_report_accept", args=[report.pk]))
+    officer.post(reverse("agency_report_accept", args=[report.pk]), {"confirmed": "1"})
     report.refresh_from_db()
     assert report.status == "accepted" and report.versions.count() == 2
 
@@ -72,7 +72,8 @@ def test_officer_consolidates_issues_and_redownloads_the_same_bytes(noivu, leade
     } | {f"sec_{c}": f"Nội dung {c}" for c in rnd.section_codes}
     assert officer.post(reverse("consolidated_edit", args=[rnd.pk]), data).status_code == 302
     with TestCase.captureOnCommitCallbacks(execute=True):  # the freezing job runs
-        assert officer.post(reverse("consolidated_issue", args=[rnd.pk])).status_code == 302
+        issue = reverse("consolidated_issue", args=[rnd.pk])
+        assert officer.post(issue, {"confirmed": "1"}).status_code == 302
     cons.refresh_from_db()
     assert cons.number == 1 and cons.is_issued
     first = fetch_document(login(leader), reverse("consolidated_pdf", args=[rnd.pk])).data

@@ -64,6 +64,8 @@ ROUND_FORM = {
     "deadline": "2025-04-05",
 }
 
+CONFIRMED = {"confirmed": "1"}  # irreversible acts are posted as confirmed (agencies.confirm)
+
 # (url name, kwargs key, method, data, expected status per cast member)
 MATRIX = [
     ("reports_home", None, "get", None, expect(200)),
@@ -79,13 +81,13 @@ MATRIX = [
     ("round_detail", "round", "get", None, PROVINCE_PAGE),
     ("consolidated_edit", "round", "get", None, OFFICER_ON_ROUND),
     ("consolidated_edit", "round", "post", "consolidated_form", OFFICER_ON_ROUND | {"noivu": 302}),
-    ("consolidated_issue", "round", "post", {}, OFFICER_ON_ROUND | {"noivu": 302}),
+    ("consolidated_issue", "round", "post", CONFIRMED, OFFICER_ON_ROUND | {"noivu": 302}),
     ("consolidated_pdf", "round", "get", None, PROVINCE_JOB),
     ("agency_report_detail", "stp_report", "get", None, OWN_REPORT),
     ("agency_report_edit", "stc_report", "get", None, EDIT_STC),
     ("agency_report_edit", "stc_report", "post", "report_form", EDIT_STC | {"contrib_focal": 302}),
     ("agency_report_return", "stp_report", "post", {"reason": "Số liệu chưa khớp"}, REVIEW),
-    ("agency_report_accept", "stp_report", "post", {}, REVIEW),
+    ("agency_report_accept", "stp_report", "post", CONFIRMED, REVIEW),
     ("agency_report_pdf", "stp_report", "get", None, OWN_REPORT),
     ("report_attachment_download", "attachment", "get", None, OWN_REPORT),
     ("coordination_status_pdf", None, "get", None, expect(403, noivu=303, leader=303)),

@@ -88,6 +88,7 @@ def _consolidated_form(rnd, **overrides) -> dict:
         "action": "issue",
         "signer_title": "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC",
         "signer_name": "Nguyễn Văn An",
+        "confirmed": "1",
     } | {f"sec_{c}": f"Nội dung biên tập {c}" for c in rnd.section_codes}
     return data | overrides
 
@@ -283,3 +284,73 @@ def test_status_and_reminder_queries_do_not_grow_with_items():
     for chair in ("SYT", "TUYHOA", "SYT"):
         make_overdue(make_task(actor=actor, chair=chair, contributors=("STC", "STP")), days=2)
     assert counts() == few == (3, 1, 1)
+
+
+# --- Figures in bodies' reports (issue 18, point 20) ------------------------------------
+
+
+def _post_figure(raw: str, rnd=None):
+    rnd = rnd or make_round()
+    report = report_of(rnd, "STP")
+    data = _report_form(GOOD_VALUES | {"inspections": raw})
+    response = login(focal("STP")).post(reverse("agency_report_edit", args=[report.pk]), data)
+    report.refresh_from_db()
+    return response, report
+
+
+@pytest.mark.parametrize("raw", ["1.5", "1,5", "1.234,5", "2.50"])
+def test_an_ambiguous_figure_is_refused_naming_the_indicator(raw):
+    response, report = _post_figure(raw)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Số cuộc kiểm tra CCHC đã thực hiện phải là một số nguyên" in page
+    assert "không rõ" in page
+    assert f'value="{raw}"' in page  # kept on screen
+    assert (report.status, report.indicators, report.version) == ("draft", {}, 0)
+
+
+@pytest.mark.parametrize(("raw", "stored"), [("1.234", 1234), ("1.234.567", 1234567), ("15", 15)])
+def test_vietnamese_thousands_are_read_unambiguously(raw, stored):
+    response, report = _post_figure(raw)
+    assert response.status_code == 302
+    assert report.indicators["inspections"] == stored
+
+
+def test_a_twenty_digit_figure_is_refused_not_stored_as_a_float():
+    response, report = _post_figure("12345678901234567890")
+    page = response.content.decode()
+    assert "Số cuộc kiểm tra CCHC đã thực hiện có quá nhiều chữ số" in page
+    assert report.indicators == {} and "e+" not in str(report.indicators)
+
+
+def test_a_figure_outside_the_indicators_own_range_is_refused():
+    rnd = make_round()
+    rnd.indicators = [dict(i, max=100) if i["code"] == "inspections" else i for i in rnd.indicators]
+    rnd.save()
+    response, report = _post_figure("150", rnd)
+    page = response.content.decode()
+    assert "Số cuộc kiểm tra CCHC đã thực hiện phải nằm trong khoảng 0 – 100" in page
+    assert report.indicators == {}
+    # The service holds the same rule for any other channel (the API, imports).
+    with pytest.raises(Exception, match="0 – 100"):
+        services.validate_indicators(rnd, GOOD_VALUES | {"inspections": 150}, complete=True)
+    with pytest.raises(Exception, match="không rõ"):
+        services.validate_indicators(rnd, GOOD_VALUES | {"inspections": 1.5}, complete=True)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("1.234,5", "1234.5"),
+        ("1.234.567", "1234567"),
+        ("1.234.567,25", "1234567.25"),
+        ("1,5", "1.5"),
+    ],
+)
+def test_the_one_number_rule_reads_vietnamese_grouped_decimals(raw, value):
+    from decimal import Decimal
+
+    from agencies.validators import parse_decimal
+
+    read = parse_decimal(raw, max_digits=12, decimal_places=2, minimum=0, maximum=10**9)
+    assert read == Decimal(value)

@@ -130,7 +130,7 @@ def test_criteria_template_is_text_and_numbers_only(noivu):
     sheet = load_workbook(io.BytesIO(response.content)).active
     cells = [c for row in sheet.iter_rows() for c in row if c.value not in (None, "")]
     assert {c.data_type for c in cells} == {"s", "n"}
-    assert sheet["C2"].value == "Công tác chỉ đạo, điều hành CCHC" and sheet["D2"].value == 3
+    assert sheet["C3"].value == "Công tác chỉ đạo, điều hành CCHC" and sheet["D3"].value == 3
 
 
 def test_no_module_builds_a_workbook_but_the_one_writer():
