@@ -6,7 +6,7 @@ PORT ?= 8000
 DEMO_PASSWORD ?= PhuYen@CCHC2024
 export DEMO_PASSWORD
 
-.PHONY: bench demo test install system-deps migrate seed serve lint format check messages scaleout
+.PHONY: bench demo test install system-deps system-deps-demo migrate seed serve lint format check messages scaleout
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,10 +16,17 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# Debian packages (.ci/system-deps): installed when missing (as root, or through sudo when it
+# asks no password); otherwise make stops with the exact command to run. `make demo` needs
+# Pango and gettext; `make test` also Chromium, poppler-utils and Redis (E2E_OPTIONAL=1 lets
+# it go on without Chromium, the browser tests reported as not run).
 system-deps:
-	./.ci/system-deps
+	./.ci/system-deps test
 
-messages: install
+system-deps-demo:
+	./.ci/system-deps demo
+
+messages: install system-deps-demo
 	$(PY) manage.py compilemessages --ignore=.venv -v0
 
 migrate: install messages
@@ -30,12 +37,14 @@ migrate: install messages
 seed: migrate
 	TASKS_BACKEND=immediate EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend $(PY) manage.py seed_demo
 
-# The web server and one job worker (docs/jobs.md); Ctrl+C stops both.
-demo: seed
+# The web server and one job worker (docs/jobs.md); Ctrl+C stops both. They run as production
+# does where a user sees it (DEBUG off: the portal's own 404/403/500 pages), and the links in
+# e-mails lead to http://127.0.0.1:$(PORT) (agencies/management/commands/run_demo.py).
+demo: system-deps-demo seed
 	@echo "Cổng điều phối CCHC đang chạy tại http://127.0.0.1:$(PORT), cùng một worker xử lý công việc nền (Ctrl+C để dừng cả hai)"
 	DEMO_MODE=1 MFA_REQUIRED=0 $(PY) manage.py run_demo 127.0.0.1:$(PORT)
 
-test: install messages
+test: system-deps install messages
 	$(PY) manage.py makemigrations --check --dry-run -v0
 	$(PY) -m pytest
 

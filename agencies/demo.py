@@ -26,6 +26,56 @@ FOCAL_NAMES = {
     "TUYHOA": "Huỳnh Văn Tâm",
     "SNV": "Đặng Thị Mai",
 }
+# The other bodies' focal officers get a person's name too (never "Cán bộ đầu mối <body>",
+# which pages would show beside the position "Cán bộ đầu mối CCHC"): family, middle and
+# given names combined in turn, so no two demo people share a name.
+FAMILY_NAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Vũ", "Bùi", "Đỗ", "Ngô", "Dương"]
+MIDDLE_NAMES = ["Văn", "Thị", "Minh", "Thanh", "Hữu", "Ngọc"]
+GIVEN_NAMES = [
+    "An",
+    "Bình",
+    "Cường",
+    "Dũng",
+    "Giang",
+    "Hòa",
+    "Khánh",
+    "Linh",
+    "Nam",
+    "Phương",
+    "Quân",
+    "Sơn",
+    "Thảo",
+    "Trung",
+    "Uyên",
+    "Vinh",
+    "Xuân",
+    "Yến",
+    "Đức",
+    "Hiền",
+    "Kiên",
+    "Lộc",
+    "Nhung",
+    "Oanh",
+    "Phúc",
+    "Quyên",
+    "Tùng",
+    "Vy",
+    "Hải",
+    "Trâm",
+]
+
+
+def focal_name(code: str, index: int) -> str:
+    """The demo name of a body's focal officer (``index``: the body's place in the list)."""
+    if code in FOCAL_NAMES:
+        return FOCAL_NAMES[code]
+    return " ".join(
+        (
+            FAMILY_NAMES[index % len(FAMILY_NAMES)],
+            MIDDLE_NAMES[index % len(MIDDLE_NAMES)],
+            GIVEN_NAMES[index % len(GIVEN_NAMES)],
+        )
+    )
 
 
 def _upsert(username, agency, full_name, position, role_names, superuser, password) -> User:
@@ -73,13 +123,14 @@ def seed_users(*, password: str) -> list[tuple[str, str]]:
         agency = Agency.objects.get(code=code)
         _upsert(username, agency, full_name, position, role_names, superuser, password)
         label = "Quản trị viên" if superuser else str(roles.ROLE_LABELS[role_names[0]])
-        listing.append((username, f"{label} – {agency.short_name}"))
-    for agency in Agency.objects.active().order_by("sort_order"):
+        # "Cán bộ CCHC Sở Nội vụ", not "Cán bộ CCHC Sở Nội vụ – Nội vụ".
+        listing.append((username, label if agency.name in label else f"{label} – {agency.name}"))
+    for index, agency in enumerate(Agency.objects.active().order_by("sort_order")):
         username = agency.code.lower()
         _upsert(
             username,
             agency,
-            FOCAL_NAMES.get(agency.code, f"Cán bộ đầu mối {agency.short_name}"),
+            focal_name(agency.code, index),
             "Cán bộ đầu mối CCHC",
             [roles.FOCAL_OFFICER],
             False,

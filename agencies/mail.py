@@ -23,6 +23,7 @@ import logging
 from collections.abc import Iterable
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -35,6 +36,12 @@ S = OutgoingMail.Status
 # A row left "sending" this long belongs to a worker that died mid-send: it is retried
 # (the only case in which a recipient may get a message twice).
 STALE_SENDING = dt.timedelta(minutes=30)
+
+
+def absolute_url(path: str) -> str:
+    """A portal path as a link in an e-mail: ``SITE_URL`` (the address users reach the portal
+    at; ``make demo PORT=8302`` sets it to http://127.0.0.1:8302) followed by the path."""
+    return settings.SITE_URL.rstrip("/") + "/" + path.lstrip("/")
 
 
 def queue(*, recipients: Iterable[str], subject: str, body: str) -> OutgoingMail | None:

@@ -12,11 +12,13 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from agencies.access import get_visible_or_404
+from agencies.forms import PortalAuthenticationForm, PortalPasswordChangeForm
 from agencies.models import Agency, User
 from agencies.roles import ROLE_LABELS
 
 
 class PortalLoginView(auth_views.LoginView):
+    form_class = PortalAuthenticationForm
     redirect_authenticated_user = True
 
     def get_context_data(self, **kwargs):
@@ -30,6 +32,8 @@ class PortalPasswordChangeView(auth_views.PasswordChangeView):
     """Django's password change under sign-in's lockout policy: a wrong old password counts
     as a failed sign-in for this user from this address (django-axes); at the limit the
     session ends and the lockout page answers, as it would at the sign-in form."""
+
+    form_class = PortalPasswordChangeForm
 
     def post(self, request, *args, **kwargs):
         if AxesProxyHandler.is_locked(request, self._credentials()):

@@ -1,6 +1,8 @@
-"""Demo coordination items: every category, Phú Yên's bodies in every role, some on
-time, some late, some overdue, some with contributions and returned versions.
-Idempotent: an item whose title exists is left alone."""
+"""Demo coordination items: every category (the province's self-scoring item comes with the
+scoring demo's period), Phú Yên's bodies in every role, some on time, some late, some
+overdue, some with contributions and returned versions. Titles are distinct, none a
+variant of another (tests/test_demo_like_production.py). Idempotent: an item whose title
+exists is left alone."""
 
 from __future__ import annotations
 
@@ -81,9 +83,12 @@ ITEMS = [
         -3,
         "overdue",
     ),
+    # The province's self-scoring item ("province_scoring") is not here: opening the demo's
+    # scoring period makes it (scoring.services.periods), and a second one would be a
+    # near-duplicate of it.
     (
-        "Tự chấm điểm Chỉ số CCHC năm 2024 của tỉnh Phú Yên",
-        "province_scoring",
+        "Xây dựng Kế hoạch tuyên truyền cải cách hành chính năm 2026 của tỉnh",
+        "plan",
         "SNV",
         "VPUBND",
         ["STP", "STC", "STTTT", "SKHCN"],
@@ -177,7 +182,7 @@ def _scenario(task: Task, scenario: str, contributors: list[str], noivu: User) -
                 actor=tracker,
                 task=task,
                 accept=False,
-                reason="Bảng tổng hợp điểm chưa kèm tài liệu kiểm chứng của tiêu chí 3.2.",
+                reason="Dự thảo chưa phân công cơ quan chủ trì cho từng nội dung tuyên truyền.",
             )
         else:
             services.task_review(actor=tracker, task=task, accept=True)

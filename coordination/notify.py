@@ -8,7 +8,6 @@ server neither holds a row lock nor undoes the change.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -37,7 +36,7 @@ def send(users, task, subject: str, message: str) -> list[str]:
         )
     recipients = [u.email for u in users if u.email]
     if recipients:
-        link = settings.SITE_URL + reverse("task_detail", args=[task.pk]) if task else ""
+        link = mail.absolute_url(reverse("task_detail", args=[task.pk])) if task else ""
         mail.queue(recipients=recipients, subject=subject, body=f"{message}\n\n{link}")
     return recipients
 

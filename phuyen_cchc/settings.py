@@ -37,6 +37,11 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", True)
+# `make demo` (agencies/management/commands/run_demo.py): production's behaviour where a user
+# sees it (DEBUG=0, so the portal's own Vietnamese 404/403/500 pages, never Django's debug
+# page), served over plain HTTP on this machine with the static files straight from static/.
+# Never set in production: it turns off the HTTPS-only cookies and redirect below.
+DEMO_MODE = env_bool("DEMO_MODE", False)
 INSECURE_DEV_KEY = "dev-only-insecure-key-do-not-use-in-production"
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
@@ -51,7 +56,9 @@ if not DEBUG and (SECRET_KEY == INSECURE_DEV_KEY or len(SECRET_KEY) < 50):
         "SECRET_KEY is too short or is the development key; use at least 50 random characters."
     )
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG else "")
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG or DEMO_MODE else ""
+)
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG=0 (comma-separated hosts).")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -199,11 +206,13 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
+            if DEBUG or DEMO_MODE
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
+# The demo runs with DEBUG=0 and no collectstatic: WhiteNoise serves static/ itself.
+WHITENOISE_USE_FINDERS = DEMO_MODE
 
 # Uploads: per-file size limit (bytes) and allowed extensions.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
@@ -219,11 +228,11 @@ ZIP_MAX_RATIO = env_int("ZIP_MAX_RATIO", 100)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# E-mail: console in development, SMTP in production.
+# E-mail: console in development and in the demo, SMTP in production.
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
-    if DEBUG
+    if DEBUG or DEMO_MODE
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
@@ -234,7 +243,9 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 # Seconds before a silent mail server counts as a failure (the job retries later).
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cchc@phuyen.gov.vn")
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# The portal's address as users reach it: the start of every link in e-mails
+# (agencies.mail.absolute_url). `make demo PORT=8302` sets it to http://127.0.0.1:8302.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Background jobs: Django's Tasks API through the django-tasks backport. The database backend
 # (django-tasks-db) is the default, so the embedded setup needs no other service; one or more
@@ -300,7 +311,6 @@ PORTAL_PLACE_NAME = env_str("PORTAL_PLACE_NAME", "Phú Yên")
 REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 3)
 # Saturdays/Sundays made working days by a government swap (ISO dates, comma-separated).
 EXTRA_WORKING_DAYS = env_list("EXTRA_WORKING_DAYS", "")
-DEMO_MODE = env_bool("DEMO_MODE", False)
 
 # Security: HTTPS settings for production (see docs/security.md).
 SESSION_COOKIE_HTTPONLY = True
@@ -356,7 +366,7 @@ MFA_RECOVERY_CODES = 10
 # Audit of security events: days kept before `manage.py prune_security_events` deletes them.
 SECURITY_EVENT_RETENTION_DAYS = env_int("SECURITY_EVENT_RETENTION_DAYS", 365)
 
-if not DEBUG:
+if not DEBUG and not DEMO_MODE:
     # `__Host-` cookies: only over HTTPS, only for this exact host, path /.
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"

@@ -1,7 +1,9 @@
 """Browser fixtures: Debian's Chromium driven by Playwright against pytest-django's live server.
 
-Every test here is skipped when /usr/bin/chromium (or the playwright package) is missing, so
-`make test` stays green on a machine without a browser; CI installs Chromium (`.ci/system-deps`).
+Without /usr/bin/chromium (or the playwright package) the browser tests cannot run. That is
+never silent: they are reported as not run in a summary line, and the run FAILS (exit 1) unless
+E2E_OPTIONAL=1 says a run without the browser tests is acceptable. `make test` installs
+Chromium first when it can (`.ci/system-deps test`), or stops with the command to run.
 """
 
 from __future__ import annotations
@@ -35,24 +37,50 @@ except ImportError:  # pragma: no cover - dev extra not installed
 
 MISSING = None
 if sync_playwright is None:
-    MISSING = "playwright is not installed (pip install -e '.[dev]'): browser tests skipped"
+    MISSING = "playwright is not installed (pip install -e '.[dev]')"
 elif not CHROMIUM.exists():
-    MISSING = f"{CHROMIUM} not found (./.ci/system-deps installs it): browser tests skipped"
+    MISSING = f"{CHROMIUM} not found (install it: sudo apt-get install -y chromium)"
+OPTIONAL = os.environ.get("E2E_OPTIONAL", "").strip().lower() in {"1", "true", "yes", "on"}
+NOT_RUN_EXIT = 1
+NOT_RUN = pytest.StashKey[int]()  # how many browser tests were collected but cannot run
 
 # Playwright's sync API keeps an event loop in the test thread; the ORM calls made by the
 # tests themselves (seeding, assertions) are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
     # Live server + real browser: every test needs a real, committed database and must leave
     # the migration-seeded agencies in place for the rest of the suite.
-    for item in items:
-        if "tests/e2e/" not in str(item.fspath).replace(os.sep, "/"):
-            continue
+    browser_items = [
+        item for item in items if "tests/e2e/" in str(item.fspath).replace(os.sep, "/")
+    ]
+    for item in browser_items:
         item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
         if MISSING:
-            item.add_marker(pytest.mark.skip(reason=MISSING))
+            item.add_marker(pytest.mark.skip(reason=f"browser tests NOT RUN: {MISSING}"))
+    if browser_items and MISSING:
+        config.stash[NOT_RUN] = len(browser_items)
+
+
+def not_run_message(count: int) -> str:
+    consequence = (
+        "allowed by E2E_OPTIONAL=1"
+        if OPTIONAL
+        else "the run fails; set E2E_OPTIONAL=1 to accept a run without them"
+    )
+    return f"{count} browser tests NOT RUN: {MISSING}; {consequence}"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    count = config.stash.get(NOT_RUN, 0)
+    if count:
+        terminalreporter.write_sep("!", not_run_message(count), red=True, bold=True)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if session.config.stash.get(NOT_RUN, 0) and not OPTIONAL and exitstatus == 0:
+        session.exitstatus = NOT_RUN_EXIT
 
 
 @pytest.fixture(scope="session")

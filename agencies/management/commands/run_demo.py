@@ -2,7 +2,13 @@
 both. Each child runs in a session of its own, so the terminal's Ctrl+C reaches only this
 process, which forwards it to each child's whole process group (autoreloaders included),
 waits for the worker to finish its current job, and kills what is still running after a
-grace period. When either child exits, the other is stopped too."""
+grace period. When either child exits, the other is stopped too.
+
+Both children run as production does where a user can see it (``demo_environment``): DEBUG
+off, so a mistyped address gets the portal's Vietnamese 404 page, not Django's debug page
+listing every route; DEMO_MODE on (plain HTTP on this machine, static files served by
+WhiteNoise from static/, mail printed on the console); and SITE_URL set to the address the
+demo is served at, so the links in its e-mails lead back to it."""
 
 from __future__ import annotations
 
@@ -17,12 +23,47 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.core.management.utils import get_random_secret_key
 
 GRACE_SECONDS = 10
 # django-tasks logs every job twice ("Task id=<uuid> path=<task> state=RUNNING", then the
 # outcome); the demo shows the outcome only, shortened.
 TASK_LINE = re.compile(r"Task id=(?P<id>\S+) path=(?P<path>\S+) state=(?P<state>\w+)")
+
+
+def site_url(addrport: str) -> str:
+    """The address a browser reaches ``runserver <addrport>`` at: "8302" and
+    "0.0.0.0:8302" -> http://127.0.0.1:8302; "127.0.0.1:8302" as it is."""
+    host, _sep, port = addrport.rpartition(":")
+    if not port.isdigit():
+        raise CommandError(f"Địa chỉ không hợp lệ: {addrport!r} (ví dụ đúng: 127.0.0.1:8000).")
+    host = host.strip("[]")
+    if host in ("", "0.0.0.0", "::"):
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def demo_environment(addrport: str, environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of the demo's web server and worker: production's behaviour where a
+    user sees it, over plain HTTP on this machine (phuyen_cchc/settings.py, DEMO_MODE)."""
+    env = dict(os.environ if environ is None else environ)
+    url = site_url(addrport)
+    host = url.split("//", 1)[1].rsplit(":", 1)[0].strip("[]")
+    hosts = [h for h in env.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
+    env.update(
+        DEBUG="0",
+        DEMO_MODE="1",
+        SITE_URL=url,
+        ALLOWED_HOSTS=",".join(dict.fromkeys([*hosts, "127.0.0.1", "localhost", host])),
+        PYTHONUNBUFFERED="1",
+    )
+    if len(env.get("SECRET_KEY", "")) < 50:
+        # One key for this run (both children, and the autoreloader's restarts, share it).
+        env["SECRET_KEY"] = get_random_secret_key() + get_random_secret_key()
+    return env
 
 
 def worker_command(queues: list[str]) -> list[str] | None:
@@ -47,10 +88,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, addrport: str, **options):
         manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
-        children = {"web": self._start([*manage, "runserver", addrport])}
+        env = demo_environment(addrport)
+        children = {"web": self._start([*manage, "runserver", addrport], env)}
         worker = worker_command(settings.TASK_QUEUES)
         if worker:
-            children["worker"] = self._start([*manage, *worker], prefix="[worker] ")
+            children["worker"] = self._start([*manage, *worker], env, prefix="[worker] ")
         stopping = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stopping.set())
@@ -58,10 +100,9 @@ class Command(BaseCommand):
             stopping.wait(0.2)
         sys.exit(self._stop(children))
 
-    def _start(self, command: list[str], prefix: str = "") -> subprocess.Popen:
+    def _start(self, command: list[str], env: dict[str, str], prefix: str = "") -> subprocess.Popen:
         """Start a child in its own session; with ``prefix``, its output is relayed line by
         line under that prefix (the worker's lines stand apart from the web server's)."""
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         piped = subprocess.PIPE if prefix else None
         child = subprocess.Popen(
             command,
