@@ -1,6 +1,7 @@
-"""The one way the portal writes a spreadsheet: every cell of every workbook it serves goes
-through ``safe_cell`` and ``write_cell`` here, whatever the value's source (body and user
-names, titles, notes, imported criteria, labels).
+"""The one way the portal writes a spreadsheet (and, ``first_sheet_rows``, reads an uploaded
+one): every cell of every workbook it serves goes through ``safe_cell`` and ``write_cell``
+here, whatever the value's source (body and user names, titles, notes, imported criteria,
+labels).
 
 Text is always written as a text cell, never as a formula or an error code, so a body renamed
 ``=HYPERLINK(...)`` is shown exactly as typed and never evaluated. Text that a spreadsheet
@@ -15,11 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import zipfile
 from collections.abc import Iterable
 from decimal import Decimal
 from io import BytesIO
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
@@ -94,3 +97,26 @@ def workbook_bytes(workbook: Workbook) -> bytes:
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+class UnreadableSheet(ValueError):
+    """An upload that is not a readable .xlsx workbook; its message is for the user."""
+
+
+def first_sheet_rows(content: bytes) -> list[list]:
+    """The values (not formulas) of the first sheet of an uploaded .xlsx workbook, row by row:
+    the one reader of the criteria and plan imports. The content is checked, not the name."""
+    if not zipfile.is_zipfile(BytesIO(content)):  # e.g. an .xls or a .csv renamed .xlsx
+        raise UnreadableSheet(
+            _("Chỉ nhận tệp Excel .xlsx (không nhận .xls, .csv, .ods); hãy dùng tệp mẫu.")
+        )
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(BytesIO(content), read_only=True, data_only=True)
+        try:
+            return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+        finally:
+            workbook.close()
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is reported the same way
+        raise UnreadableSheet(_("Không đọc được tệp Excel; hãy lưu lại dưới dạng .xlsx.")) from exc

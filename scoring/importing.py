@@ -25,6 +25,7 @@ from django.utils.translation import override as language_override
 
 from agencies import validators
 from agencies.models import Agency
+from agencies.spreadsheets import first_sheet_rows
 from scoring.models import Criterion
 
 COLUMNS = [
@@ -158,11 +159,7 @@ def plain_number(value: Decimal) -> str:
 
 def _read_rows(name: str, content: bytes) -> list[list]:
     if name.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        return _checked_text([list(r) for r in sheet.iter_rows(values_only=True)])
+        return _checked_text(first_sheet_rows(content))
     if name.lower().endswith(".csv"):
         text = content.decode("utf-8-sig")
         return _checked_text(list(csv.reader(io.StringIO(text))))

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -15,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from agencies import history, validators
 from agencies.models import Agency
+from agencies.spreadsheets import UnreadableSheet, first_sheet_rows
 from coordination import access, calendar, services
 from coordination.models import Category, Recurrence, Task
 from coordination.planning.common import day_text, exists_on, next_working_day, service_errors
@@ -87,25 +86,13 @@ class PlanImport:
         return not self.errors and bool(self.rows)
 
 
-class _Unreadable(ValueError):
-    pass
-
-
 def _read_sheet(name: str, content: bytes) -> list[list]:
     """The first sheet's rows of an .xlsx file (checked by content, not by name only)."""
-    if not name.lower().endswith(".xlsx") or not zipfile.is_zipfile(io.BytesIO(content)):
-        raise _Unreadable(
+    if not name.lower().endswith(".xlsx"):
+        raise UnreadableSheet(
             _("Chỉ nhận tệp Excel .xlsx (không nhận .xls, .csv, .ods); hãy dùng tệp mẫu.")
         )
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        rows = [list(r) for r in workbook.worksheets[0].iter_rows(values_only=True)]
-    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is reported the same way
-        raise _Unreadable(_("Không đọc được tệp Excel; hãy lưu lại dưới dạng .xlsx.")) from exc
-    workbook.close()
-    return rows
+    return first_sheet_rows(content)
 
 
 def _text(value) -> str:
@@ -352,7 +339,7 @@ def parse_plan_file(*, actor, name: str, content: bytes) -> PlanImport:
         return result
     try:
         raw_rows = _read_sheet(name, content)
-    except _Unreadable as exc:
+    except UnreadableSheet as exc:
         result.errors.append((0, str(exc)))
         return result
     positions, data = _layout(raw_rows, result)
