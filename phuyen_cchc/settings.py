@@ -213,6 +213,7 @@ STORAGES = {
 }
 # The demo runs with DEBUG=0 and no collectstatic: WhiteNoise serves static/ itself.
 WHITENOISE_USE_FINDERS = DEMO_MODE
+WHITENOISE_AUTOREFRESH = DEMO_MODE  # looks files up per request: no staticfiles/ needed
 
 # Uploads: per-file size limit (bytes) and allowed extensions.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)

@@ -43,6 +43,11 @@ class ProvinceScore:
         return "–" if index is None else f"{figure(index)}%"
 
     @property
+    def complete(self) -> bool:
+        """Every criterion the province scores itself has a score."""
+        return bool(self.figures) and self.figures.self_done >= self.figures.self_required
+
+    @property
     def progress(self) -> str:
         if self.figures is None:
             return ""
@@ -72,6 +77,8 @@ class ParGlance:
         """This year's self-score minus last year's official index, signed ("+2,50")."""
         if not (self.current and self.previous and self.current.figures and self.previous.figures):
             return ""
+        if not self.current.complete:
+            return ""  # a self-score of 1 criterion in 8 against a whole year says nothing
         now, before = self.current.figures.own.index, self.previous.figures.counted.index
         if now is None or before is None:
             return ""

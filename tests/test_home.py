@@ -18,6 +18,7 @@ from coordination import services as coord
 from coordination.models import Task
 from reports.models import ReportRound
 from reports.selectors import latest_round_missing
+from scoring.models import Assessment, Target
 from tests.conftest import login
 from tests.factories import agency
 from tests.reports_factories import make_round, submit
@@ -296,7 +297,15 @@ def test_leadership_sees_this_years_self_score_against_last_years_official(two_y
     assert "33,33%" in html  # 10 of 30 so far
     assert "Kết quả chính thức năm 2025" in html
     assert "81,67%" in html  # 24.5 of 30, finalised and published
-    assert "-48,34" in html
+    # Half scored: no difference against a whole year, the progress instead.
+    assert "điểm phần trăm so với năm trước" not in html
+    assert "So sánh với năm trước khi tỉnh tự chấm xong (đã chấm 2/4 tiêu chí)." in html
+    _, now = two_years
+    province_now = Assessment.objects.get(period=now, criteria_set__target=Target.PROVINCE)
+    _score_all(province_now, {"2.1": "10", "3": "0"}, final=False)
+    html = client.get(reverse("home")).content.decode()
+    assert "66,67%" in html  # 20 of 30, every criterion scored
+    assert "-15,00" in html and "điểm phần trăm so với năm trước" in html
     # Last year's ranking in brief: first and last of the departments.
     assert "Xếp hạng năm 2025" in html
     assert "hạng 1 Sở Tài chính (33,33%)" in html

@@ -161,6 +161,7 @@ def test_self_assessment_with_evidence_and_appraisal(demo, new_page, tmp_path):
     page.get_by_role("button", name="Lưu nháp").click()
     page.get_by_role("button", name="Gửi bản tự đánh giá").click()
     page.get_by_role("dialog").get_by_role("button", name="Gửi bản tự đánh giá").click()
+    expect(page.get_by_text("Đã gửi bản tự đánh giá; bản này đã bị khóa.")).to_be_visible()
     assessment.refresh_from_db()
     assert assessment.status != "draft", page.locator(".alert").all_inner_texts()
 

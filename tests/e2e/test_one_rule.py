@@ -60,7 +60,8 @@ def test_submitting_a_self_assessment_keeps_what_was_typed(demo, new_page):
             note.fill("Đã có văn bản, bổ sung sau.")
     page.get_by_role("button", name="Gửi bản tự đánh giá").click()
     page.get_by_role("dialog").get_by_role("button", name="Gửi bản tự đánh giá").click()
-    expect(page.locator(".alert").first).to_be_visible()
+    # The next page's message, not an alert already on this one.
+    expect(page.get_by_text("Đã gửi bản tự đánh giá; bản này đã bị khóa.")).to_be_visible()
     assessment.refresh_from_db()
     assert assessment.status == "submitted", page.locator(".alert").all_inner_texts()
     saved = dict(
