@@ -63,6 +63,13 @@ def counted_value(status: str, self_score, appraised, second, final) -> Decimal 
     return next((v for v in (final, second, appraised, self_score) if v is not None), None)
 
 
+def counted_score(status: str, rule: tuple, self_score, appraised, second, final):
+    """The score that counts for one leaf whose ``rule`` is (max_points, method): survey
+    criteria have no score of the body's own."""
+    own = None if rule[1] == Criterion.Method.SURVEY else self_score
+    return counted_value(status, own, appraised, second, final)
+
+
 @dataclass
 class Figures:
     """One assessment's (or one area's) figures, the same on every page and document: one
@@ -89,7 +96,9 @@ class Figures:
         survey = method == Criterion.Method.SURVEY
         own = None if survey else self_score
         latest_appraisal = second if second is not None else appraised
-        counted = counted_value(self.status, own, appraised, second, final)
+        counted = counted_score(
+            self.status, (max_points, method), self_score, appraised, second, final
+        )
         self.counted.add(max_points, counted, na)
         self.own.add(max_points, own, na)
         self.appraised.add(max_points, latest_appraisal, na)

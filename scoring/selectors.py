@@ -8,7 +8,6 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from functools import partial
 
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
@@ -25,6 +24,7 @@ from scoring.figures import (  # noqa: F401  (re-exported: the index math)
     Figures,
     Totals,
     area_map,
+    counted_score,
     counted_value,
     figure,
     leaf_ids,
@@ -286,7 +286,7 @@ class ResultRow:
     assessment: Assessment
     target: str
     figures: Figures
-    area_figures: dict[int, Figures]
+    area_totals: dict[int, Totals]  # the score that counts, per area
     index: Decimal | None = None
     rank: int | None = None
     band: str = ""
@@ -296,10 +296,6 @@ class ResultRow:
     @property
     def totals(self) -> Totals:
         return self.figures.counted
-
-    @property
-    def area_totals(self) -> dict[int, Totals]:
-        return {pk: f.counted for pk, f in self.area_figures.items()}
 
     @property
     def change(self) -> Decimal | None:
@@ -316,9 +312,7 @@ def _result_rows(period: ScoringPeriod, assessments: list[Assessment]) -> list[R
     leaves, areas_of = leaf_ids(criteria), area_map(criteria)
     rule = {c.pk: (c.max_points, c.method) for c in criteria if c.pk in leaves}
     rows = {
-        a.pk: ResultRow(
-            a, a.criteria_set.target, Figures(a.status), defaultdict(partial(Figures, a.status))
-        )
+        a.pk: ResultRow(a, a.criteria_set.target, Figures(a.status), defaultdict(Totals))
         for a in assessments
     }
     scores = Score.objects.filter(assessment_id__in=rows).values_list(
@@ -330,12 +324,15 @@ def _result_rows(period: ScoringPeriod, assessments: list[Assessment]) -> list[R
         "second_score",
         "final_score",
     )
-    for assessment_id, criterion_id, *values in scores:
-        if criterion_id not in rule:
+    for assessment_id, criterion_id, na, *values in scores:
+        leaf = rule.get(criterion_id)
+        if leaf is None:
             continue
         row = rows[assessment_id]
-        row.figures.add(rule[criterion_id], *values)
-        row.area_figures[areas_of[criterion_id]].add(rule[criterion_id], *values)
+        row.figures.add(leaf, na, *values)
+        if not na:  # per area only the score that counts (Figures.add's own rule)
+            counted = counted_score(row.figures.status, leaf, *values)
+            row.area_totals[areas_of[criterion_id]].add(leaf[0], counted, False)
     for row in rows.values():
         row.excluded = row.assessment.ranking_excluded_reason if period.is_published else ""
         row.index = None if row.excluded else row.totals.index
