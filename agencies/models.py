@@ -104,12 +104,15 @@ class Agency(models.Model):
     def group_name(self) -> str:
         return f"agency:{self.code}"
 
+    def exists_on(self, day) -> bool:
+        """``Agency.objects.active(on=day)`` for a body already loaded (no query)."""
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or self.valid_to >= day
+        )
+
     @property
     def is_active(self) -> bool:
-        today = timezone.localdate()
-        return (self.valid_from is None or self.valid_from <= today) and (
-            self.valid_to is None or self.valid_to >= today
-        )
+        return self.exists_on(timezone.localdate())
 
 
 class User(AbstractUser):

@@ -32,17 +32,10 @@ def a_year_later(day: dt.date) -> dt.date:
     return next_working_day(same_day_next_year(day))
 
 
-def exists_on(agency: Agency, day: dt.date) -> bool:
-    """``Agency.objects.active(on=day)`` for one body already in memory (no query)."""
-    return (agency.valid_from is None or agency.valid_from <= day) and (
-        agency.valid_to is None or agency.valid_to >= day
-    )
-
-
 def body_on(agency: Agency, day: dt.date) -> Agency | None:
     """The body itself on ``day``, else its successor (two steps at most), else None."""
     for candidate in (agency, agency.successor, agency.successor and agency.successor.successor):
-        if candidate is not None and exists_on(candidate, day):
+        if candidate is not None and candidate.exists_on(day):
             return candidate
     return None
 

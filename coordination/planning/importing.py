@@ -16,7 +16,7 @@ from agencies.models import Agency
 from agencies.spreadsheets import UnreadableSheet, first_sheet_rows
 from coordination import access, calendar, services
 from coordination.models import Category, Recurrence, Task
-from coordination.planning.common import day_text, exists_on, next_working_day, service_errors
+from coordination.planning.common import day_text, next_working_day, service_errors
 
 # (code, Vietnamese heading, required); the template's first row is the heading, its second
 # the code; a file may have either or both.
@@ -174,12 +174,12 @@ class _Bodies:
         self.by_key: dict[str, Agency] = {}
         self.lead = None
         agencies = sorted(
-            Agency.objects.order_by("sort_order"), key=lambda a: not exists_on(a, today)
+            Agency.objects.order_by("sort_order"), key=lambda a: not a.exists_on(today)
         )
         for agency in agencies:  # bodies of today first; a body gone is named by the service
             self.by_key.setdefault(agency.short_name.casefold(), agency)
             self.by_key.setdefault(agency.code.casefold(), agency)
-            if agency.kind == Agency.Kind.LEAD and exists_on(agency, today):
+            if agency.kind == Agency.Kind.LEAD and agency.exists_on(today):
                 self.lead = agency
 
     def one(self, raw: str, label: str) -> tuple[Agency | None, list[str]]:
