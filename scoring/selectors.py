@@ -409,7 +409,7 @@ def _work_note(assessment: Assessment, today: dt.date) -> tuple[bool, str]:
         return False, str(WAITING_NOTES.get(assessment.status, ""))
     start, end = assessment.period.window(step)
     label = _lazy("Thẩm định lại") if step == "second" else _lazy("Thẩm định")
-    if not start <= today <= end:
+    if not assessment.period.is_open(step, today):
         return False, _gettext("%(step)s từ %(start)s đến %(end)s: ngoài thời hạn.") % {
             "step": label,
             "start": f"{start:%d/%m/%Y}",
@@ -440,7 +440,7 @@ def appraisal_work(user, today: dt.date | None = None) -> list[AppraisalWork]:
             areas_by_key[(a.period_id, a.area.criteria_set_id)].append(a.area)
             query |= Q(period_id=a.period_id, criteria_set_id=a.area.criteria_set_id)
     work = []
-    assessments = Assessment.objects.filter(query).select_related(
+    assessments = Assessment.objects.visible_to(user).filter(query).select_related(
         "period", "agency", "criteria_set"
     )
     for assessment in assessments:
