@@ -9,7 +9,7 @@ scripts) or with its "Xóa" button (``static/js/bands.js``, which also adds rows
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -157,6 +157,16 @@ def bands_from_rows(raw_rows: list[dict]) -> list[dict]:
         raise ValidationError(errors)
     ordered = sorted(rows, key=lambda r: -r.start)
     return [{"label": r.label, "min": float(r.start)} for r in ordered]
+
+
+def checked_bands(bands: list[dict]) -> list[dict]:
+    """Stored bands as the services accept them: read back as rows and checked by the same
+    rule as the form (``bands_from_rows``), or ValidationError."""
+    try:
+        rows = rows_from_bands(bands)
+    except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
+        raise ValidationError(_("Xếp loại không đúng định dạng.")) from exc
+    return bands_from_rows(rows)
 
 
 class BandRowsWidget(forms.Widget):

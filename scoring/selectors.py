@@ -440,8 +440,10 @@ def appraisal_work(user, today: dt.date | None = None) -> list[AppraisalWork]:
             areas_by_key[(a.period_id, a.area.criteria_set_id)].append(a.area)
             query |= Q(period_id=a.period_id, criteria_set_id=a.area.criteria_set_id)
     work = []
-    assessments = Assessment.objects.visible_to(user).filter(query).select_related(
-        "period", "agency", "criteria_set"
+    assessments = (
+        Assessment.objects.visible_to(user)
+        .filter(query)
+        .select_related("period", "agency", "criteria_set")
     )
     for assessment in assessments:
         can_act, note = _work_note(assessment, today)

@@ -196,3 +196,27 @@ def test_the_form_renders_four_bands_and_two_blank_rows():
     form = PeriodEditForm(initial={"bands": DEFAULT_BANDS})
     html = str(form["bands"])
     assert html.count("data-band-row>") == 6  # four bands and two blank rows
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("bands", "expected"),
+    [
+        ([{"label": "A", "min": 90}, {"label": "B", "min": 50}], "phải bắt đầu từ 0%"),
+        ([{"label": "A", "min": 90}, {"label": "A", "min": 0}], "trùng tên"),
+        ([{"label": "A", "min": 0}, {"label": "B", "min": 0}], "phải nhỏ hơn"),
+        ([{"label": "A"}], "Xếp loại không đúng định dạng."),
+    ],
+)
+def test_the_service_owns_the_bands_rule(period, noivu, bands, expected):
+    """A caller that skips the form (a command, the API) meets the same rule; nothing changes."""
+    from scoring import services
+
+    before = period.bands
+    with pytest.raises(ValidationError) as info:
+        services.period_update(
+            actor=noivu, period=period, title=period.title, windows=windows(), bands=bands
+        )
+    assert any(expected in m for m in info.value.messages)
+    period.refresh_from_db()
+    assert period.bands == before

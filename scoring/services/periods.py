@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from agencies import history
 from agencies.models import Agency
 from scoring import access
+from scoring.bands import checked_bands
 from scoring.models import (
     DEFAULT_BANDS,
     AppraiserAssignment,
@@ -67,6 +68,7 @@ def period_create(
     Long because the period, its assessments and their empty scores are created in one
     transaction."""
     access.require(access.manages_scoring(actor))
+    bands = checked_bands(bands) if bands else DEFAULT_BANDS  # the form's rule, owned here
     errors = _validate_windows(windows)
     sets = {"department": department_set, "district": district_set}
     for agency in agencies:
@@ -85,7 +87,7 @@ def period_create(
         district_set=district_set,
         province_set=province_set,
         publication_date=publication_date,
-        bands=bands or DEFAULT_BANDS,
+        bands=bands,
         council_chair=council_chair,
         created_by=actor,
         **windows,
@@ -213,12 +215,13 @@ def period_update(
 ) -> ScoringPeriod:
     """Change a period's title, windows (e.g. extend a deadline), bands or council chair."""
     access.require(access.manages_scoring(actor))
+    bands = checked_bands(bands) if bands else DEFAULT_BANDS
     _raise_if(_validate_windows(windows))
     period.title = title
     for key, value in windows.items():
         setattr(period, key, value)
     period.publication_date = publication_date
-    period.bands = bands or DEFAULT_BANDS
+    period.bands = bands
     period.council_chair = council_chair
     history.save(period, _("Sửa đợt chấm điểm"), actor)
     return period
