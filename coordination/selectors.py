@@ -123,9 +123,15 @@ class AgencyRow:
 
 
 def province_overview(
-    *, today: dt.date | None = None, date_from=None, date_to=None, limit: int | None = None
+    *,
+    today: dt.date | None = None,
+    date_from=None,
+    date_to=None,
+    limit: int | None = None,
+    task_counts: bool = True,
 ) -> dict:
-    """Per body: its parts by timeliness (one query), and the items by timeliness."""
+    """Per body: its parts by timeliness (one query), and the items by timeliness (one
+    more, unless ``task_counts=False``: the home page shows its own tiles, ``task_tiles``)."""
     today = today or timezone.localdate()
     parts = P.objects.exclude(role=P.Role.TRACK).exclude(
         task__status__in=[Task.Status.DRAFT, Task.Status.CANCELLED]
@@ -156,7 +162,7 @@ def province_overview(
     return {
         "rows": result[:limit] if limit else result,
         "totals": totals,
-        "task_counts": _task_counts(today),
+        "task_counts": _task_counts(today) if task_counts else None,
     }
 
 

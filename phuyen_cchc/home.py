@@ -38,7 +38,7 @@ def home_context(user) -> dict:
     context: dict = {"is_overview": reads_everything(user)}
     if reads_everything(user):
         context["tiles"] = task_tiles(user)
-        context["overview"] = province_overview(limit=None)
+        context["overview"] = province_overview(limit=None, task_counts=False)
         context["par"] = par_glance(user)
         context["reporting"] = latest_round_missing(user)
     if is_council_member(user):
