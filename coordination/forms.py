@@ -122,7 +122,7 @@ class TaskCreateForm(ParticipantsMixin):
         elif not data.get("due_date") and "due_date" not in self.errors:
             self.add_error("due_date", _("Hãy chọn hạn xử lý."))
         # Who takes part and the deadlines' order are the service's rules
-        # (services._validate_participants, services._check_due_date).
+        # (services.validate_participants, services.check_due_date).
         own = data.get("contributor_due_date")
         if own and own < today:
             self.add_error("contributor_due_date", _("Hạn không được ở trong quá khứ."))

@@ -53,7 +53,8 @@ class ParticipantSpec:
     contributor_due_dates: dict[int, dt.date | None]
 
 
-def _validate_participants(spec: ParticipantSpec, due_date: dt.date) -> None:
+def validate_participants(spec: ParticipantSpec, due_date: dt.date) -> None:
+    """The bodies' rule (run by the services; the plan preview runs it without writing)."""
     errors = []
     contributor_ids = [a.pk for a in spec.contributors]
     if spec.chair.pk in contributor_ids:
@@ -92,7 +93,7 @@ def _apply_participants(task: Task, spec: ParticipantSpec, actor=None) -> None:
     """Remove, update, then add participations with their grants. Long, and kept in one
     piece: the order (removals before creations) is what the unique chair/tracker
     constraints need."""
-    _validate_participants(spec, task.due_date)
+    validate_participants(spec, task.due_date)
     wanted: dict[int, tuple[str, dt.date | None]] = {
         spec.chair.pk: (P.Role.CHAIR, None),
         spec.tracker.pk: (P.Role.TRACK, None),
@@ -135,7 +136,7 @@ def _apply_participants(task: Task, spec: ParticipantSpec, actor=None) -> None:
         notify.participants_changed(task)
 
 
-def _check_due_date(due_date: dt.date) -> None:
+def check_due_date(due_date: dt.date) -> None:
     if due_date < timezone.localdate():
         raise ValidationError({"due_date": _("Hạn xử lý không được ở trong quá khứ.")})
 
@@ -157,7 +158,7 @@ def task_create(
 ) -> Task:
     if not access.is_noivu_officer(actor):
         raise PermissionDenied
-    _check_due_date(due_date)
+    check_due_date(due_date)
     for upload in files:
         validate_upload(upload)
     task = Task(
@@ -209,7 +210,7 @@ def task_update(*, actor, task: Task, expected_version: int, changes: dict) -> T
     if locked.version != expected_version:
         raise ConcurrentEditError(locked, changes)
     if "due_date" in changes and changes["due_date"] != locked.due_date:
-        _check_due_date(changes["due_date"])
+        check_due_date(changes["due_date"])
     if changes.get("parent") is not None and changes["parent"].pk == locked.pk:
         raise ValidationError({"parent": _("Nhiệm vụ không thể là nhiệm vụ cha của chính nó.")})
     for field in allowed:

@@ -46,8 +46,8 @@ def service_errors(*, due_date: dt.date, spec: services.ParticipantSpec, **field
     errors: list[str] = []
     task = Task(due_date=due_date, chair_agency=spec.chair, tracking_agency=spec.tracker, **fields)
     checks = (
-        lambda: services._check_due_date(due_date),
-        lambda: services._validate_participants(spec, due_date),
+        lambda: services.check_due_date(due_date),
+        lambda: services.validate_participants(spec, due_date),
         lambda: task.full_clean(
             exclude=["chair_agency", "tracking_agency", "parent", "created_by"]
         ),
