@@ -123,15 +123,10 @@ class AgencyRow:
 
 
 def province_overview(
-    *,
-    today: dt.date | None = None,
-    date_from=None,
-    date_to=None,
-    limit: int | None = None,
-    task_counts: bool = True,
+    *, today: dt.date | None = None, date_from=None, date_to=None, limit=None, task_counts=True
 ) -> dict:
     """Per body: its parts by timeliness (one query), and the items by timeliness (one
-    more, unless ``task_counts=False``: the home page shows its own tiles, ``task_tiles``)."""
+    more, unless ``task_counts=False``: the home page has its own tiles, ``task_tiles``)."""
     today = today or timezone.localdate()
     parts = P.objects.exclude(role=P.Role.TRACK).exclude(
         task__status__in=[Task.Status.DRAFT, Task.Status.CANCELLED]
