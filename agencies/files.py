@@ -26,6 +26,7 @@ from django.db import models
 from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -254,9 +255,30 @@ def stored_file_path(instance: StoredFile, filename: str) -> str:
     return f"{instance.upload_folder}/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
+class SignatureStatus(models.TextChoices):
+    """What the check of a PDF's digital signatures found (``signing.verify``); blank when
+    the file is not a PDF."""
+
+    UNSIGNED = "unsigned", gettext_lazy("Không có chữ ký số")
+    VALID = "valid", gettext_lazy("Chữ ký số hợp lệ")
+    MODIFIED = "modified", gettext_lazy("Đã bị sửa sau khi ký")
+    UNTRUSTED = "untrusted", gettext_lazy("Người ký không được tin cậy")
+    INVALID = "invalid", gettext_lazy("Chữ ký số không hợp lệ")
+    UNREADABLE = "unreadable", gettext_lazy("Không đọc được chữ ký số")
+
+
+def upload_inspectors() -> list:
+    """The callables that look at an accepted upload before it is stored
+    (``settings.UPLOAD_INSPECTORS``: ``inspector(stored, upload)``), e.g. the check of a
+    PDF's signatures. Apps above this one plug in here; this module imports none of them."""
+    return [import_string(path) for path in getattr(settings, "UPLOAD_INSPECTORS", [])]
+
+
 class StoredFile(models.Model):
     """What every uploaded file has: the stored file under a random name, the name the
-    user gave it, size, type, who uploaded it and when."""
+    user gave it, size, type, who uploaded it and when; for a PDF, what the check of its
+    digital signatures found when it arrived (``signature_*``, kept current by
+    ``signing`` when the trust anchors change)."""
 
     upload_folder = "files"
 
@@ -268,6 +290,13 @@ class StoredFile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    signature_status = models.CharField(
+        gettext_lazy("chữ ký số"), max_length=12, choices=SignatureStatus.choices, blank=True
+    )
+    signature_signer = models.CharField(gettext_lazy("người ký"), max_length=300, blank=True)
+    signature_time = models.DateTimeField(gettext_lazy("thời điểm ký"), null=True, blank=True)
+    signature_detail = models.CharField(max_length=500, blank=True)
+    signature_checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -283,6 +312,9 @@ class StoredFile(models.Model):
         self.size = upload.size
         self.content_type = (getattr(upload, "content_type", "") or "")[:100]
         self.uploaded_by = actor
+        for inspect in upload_inspectors():
+            inspect(self, upload)
+            upload.seek(0)
         self.file.save(upload.name, upload, save=False)
 
 

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "agencies",
+    "signing",
     "coordination",
     "scoring",
     "reports",
@@ -228,6 +229,21 @@ ZIP_MAX_UNCOMPRESSED_BYTES = env_int("ZIP_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 
 ZIP_MAX_RATIO = env_int("ZIP_MAX_RATIO", 100)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# What looks at an accepted upload before it is stored (agencies.files.upload_inspectors):
+# the check of a PDF's digital signatures against the trust anchors (docs/signing.md).
+UPLOAD_INSPECTORS = ["signing.verify.inspect_upload"]
+
+# Digital signatures (docs/signing.md). SIGNING_SECRET encrypts the bodies' PKCS#12 files
+# and passphrases in the database (a Fernet key; derived from SECRET_KEY when empty).
+SIGNING_SECRET = env_str("SIGNING_SECRET", "")
+# A time-stamp authority (RFC 3161) makes signatures PAdES B-T; empty: B-B.
+SIGNING_TSA_URL = env_str("SIGNING_TSA_URL", "")
+# Fetch revocation data (OCSP/CRL) while signing, to embed it (B-LT). Off: nothing is
+# fetched from the internet unless the province asks for it.
+SIGNING_FETCH_REVOCATION = env_bool("SIGNING_FETCH_REVOCATION", False)
+# The public verification page: largest PDF checked, and checks per address per hour.
+VERIFY_MAX_BYTES = env_int("VERIFY_MAX_BYTES", 20 * 1024 * 1024)
+VERIFY_RATE = env_str("VERIFY_RATE", "30/h")
 
 # E-mail: console in development and in the demo, SMTP in production.
 EMAIL_BACKEND = env_str(

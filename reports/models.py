@@ -313,6 +313,80 @@ class GeneratedDocument(models.Model):
         return f"{self.kind}:{self.object_key}"
 
 
+class IssuedDocument(models.Model):
+    """The register of documents the portal issues (sổ văn bản đi): one row per issued
+    document, numbered per issuing body and year across every kind (``number`` with
+    ``symbol``: ``Số: 05/BC-SNV``). ``code`` is the short, unguessable key of its public
+    verification page (``/v/<code>``, printed with a QR code on the document). The stored,
+    signed file (``document``, frozen) is served byte for byte as issued; ``sha256`` is its
+    fingerprint, filled when the document job has stored it."""
+
+    kind = models.CharField(
+        _("loại văn bản"), max_length=30, choices=GeneratedDocument.Kind.choices
+    )
+    object_key = models.CharField(max_length=100)
+    issuer = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("cơ quan ban hành"),
+        on_delete=models.PROTECT,
+        related_name="issued_documents",
+    )
+    recipient = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("nơi nhận chính"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="received_documents",
+    )
+    year = models.PositiveIntegerField(_("năm"))
+    number = models.PositiveIntegerField(_("số"))
+    symbol = models.CharField(_("ký hiệu"), max_length=40)
+    title = models.CharField(_("trích yếu"), max_length=300)
+    issued_at = models.DateTimeField(_("ban hành lúc"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người ban hành"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    signer_title = models.CharField(_("chức vụ người ký"), max_length=150, blank=True)
+    signer_name = models.CharField(_("người ký"), max_length=150, blank=True)
+    code = models.CharField(_("mã xác thực"), max_length=16, unique=True)
+    document = models.OneToOneField(
+        GeneratedDocument,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="issued",
+    )
+    sha256 = models.CharField(_("dấu vân tay SHA-256"), max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(_("dung lượng"), null=True, blank=True)
+    signature_level = models.CharField(_("mức chữ ký PAdES"), max_length=8, blank=True)
+    signed_by = models.CharField(_("chứng thư ký"), max_length=500, blank=True)
+    certificate_fingerprint = models.CharField(max_length=64, blank=True)
+    signed_at = models.DateTimeField(_("ký lúc"), null=True, blank=True)
+    unsigned_reason = models.CharField(_("lý do chưa ký"), max_length=300, blank=True)
+    illustrative = models.BooleanField(_("chứng thư số thử nghiệm"), default=False)
+    history = HistoricalRecords()
+
+    objects = VisibleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("văn bản đã ban hành")
+        verbose_name_plural = _("sổ văn bản đã ban hành")
+        ordering = ["-issued_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "year", "number"], name="issued_one_number_per_issuer_year"
+            ),
+            models.UniqueConstraint(fields=["kind", "object_key"], name="issued_one_per_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number:02d}/{self.symbol} ({self.year})"
+
+
 class DocumentJob(models.Model):
     """One build of a document by a background job, for one version of its data.
 
