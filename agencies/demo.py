@@ -18,6 +18,9 @@ DEMO_PEOPLE = [
         [roles.COUNCIL_MEMBER],
         False,
     ),
+    # The deputy director who signs Sở Nội vụ's documents (agencies.people.director_of); the
+    # name is illustrative, like the demo's signature image and certificate.
+    ("pgdsnv", "SNV", "Võ Minh Khánh", "Phó Giám đốc Sở Nội vụ", [roles.AGENCY_STAFF], False),
 ]
 
 FOCAL_NAMES = {

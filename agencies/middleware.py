@@ -59,8 +59,9 @@ class MFARequiredMiddleware:
     A user who has a confirmed device reaches nothing but the verify page and sign-out
     until this session has passed the second factor — whatever MFA_REQUIRED says, so a
     stolen password alone opens nothing (and cannot turn two-factor off, add a device or
-    change the password). When MFA_REQUIRED is on, users whose role needs a second factor
-    and have none yet are sent to set one up."""
+    change the password). Public pages (``login_not_required``: the language switcher,
+    the verification page of issued documents) stay open. When MFA_REQUIRED is on, users
+    whose role needs a second factor and have none yet are sent to set one up."""
 
     ALWAYS_OPEN = frozenset({"mfa_verify", "logout", "login"})
 
@@ -78,6 +79,8 @@ class MFARequiredMiddleware:
         name = match.url_name if match is not None and not match.namespace else None
         if name in self.ALWAYS_OPEN:
             return None
+        if not getattr(view_func, "login_required", True):
+            return None  # a public page (login_not_required) asks no second factor either
         from agencies.mfa import mfa_session_needs_code
 
         if mfa_session_needs_code(request):

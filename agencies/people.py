@@ -13,3 +13,11 @@ def members(*role_codes: str) -> QuerySet[User]:
     """Active users holding any of ``role_codes`` (one query)."""
     names = [group_name(code) for code in role_codes]
     return User.objects.filter(is_active=True, groups__name__in=names).distinct()
+
+
+def director_of(agency) -> User | None:
+    """The person who signs for ``agency``: its first active user whose position names a
+    director ("Giám đốc", "Phó Giám đốc"), or None (one query)."""
+    return (
+        agency.users.filter(is_active=True, position__icontains="giám đốc").order_by("pk").first()
+    )

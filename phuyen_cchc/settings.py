@@ -401,5 +401,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # django-axes logs every sign-in at INFO; our own audit (SecurityEvent) records them.
-    "loggers": {"axes": {"level": "WARNING"}},
+    # pyHanko logs every untrusted or changed signature it validates with a traceback at
+    # WARNING; the result is recorded on the file (signing.verify), so only errors are logged.
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "pyhanko": {"level": "ERROR"},
+        "pyhanko_certvalidator": {"level": "ERROR"},
+    },
 }

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from agencies.access import (  # noqa: F401  (re-exported for the app's views)
     get_visible_or_404,
+    is_council_member,
     is_focal_officer,
     is_noivu_officer,
     own_body,
@@ -16,6 +19,7 @@ from reports.models import (
     ConsolidatedReport,
     DocumentJob,
     GeneratedDocument,
+    IssuedDocument,
     ReportAttachment,
     ReportRound,
 )
@@ -68,12 +72,33 @@ def _document_jobs(queryset, user):
     return queryset.filter(pk__in=asked.values("documentjob_id"))
 
 
+def sees_every_issued_document(user) -> bool:
+    """The whole register: Nội vụ officers, leadership and the appraisal council."""
+    return reads_everything(user) or is_council_member(user)
+
+
+@register_visibility(IssuedDocument)
+def _issued_documents(queryset, user):
+    """The register (sổ văn bản đã ban hành): all of it for ``sees_every_issued_document``;
+    a body sees what it issued and what was addressed to it."""
+    if sees_every_issued_document(user):
+        return queryset
+    if not user.is_authenticated or not user.agency_id:
+        return queryset.none()
+    return queryset.filter(Q(issuer_id=user.agency_id) | Q(recipient_id=user.agency_id))
+
+
 # --- Action flags -------------------------------------------------------------------
 
 
 def reports_province_documents(user) -> bool:
     """Province-wide documents (consolidated report, status report, submission table)."""
     return reads_everything(user)
+
+
+def issued_register(user) -> bool:
+    """May open the register page: whoever may see some of it (no query)."""
+    return sees_every_issued_document(user) or bool(user.is_authenticated and user.agency_id)
 
 
 def reports_manage(user) -> bool:

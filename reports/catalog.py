@@ -42,6 +42,7 @@ from reports.models import (
     ConsolidatedReport,
     DocumentJob,
     GeneratedDocument,
+    IssuedDocument,
     ReportRound,
 )
 from scoring.models import Assessment, CriteriaSet, Criterion, Score, ScoringPeriod
@@ -128,8 +129,12 @@ def version_of(source) -> object:
 
 @dataclass
 class Built:
+    """A built file; ``placement`` (a ``signing.sign.Placement``) is where an issued PDF's
+    signer block reserves room for its signature."""
+
     data: bytes
     pages: int | None = None
+    placement: object | None = None
 
 
 def build(kind: str, params: dict, user, *, snapshot: str = "", progress=None) -> Built:
@@ -137,7 +142,8 @@ def build(kind: str, params: dict, user, *, snapshot: str = "", progress=None) -
     its data, lay it out, write the file. ``progress`` is told each stage
     (``DocumentJob.Stage``); WeasyPrint's layout is one call, so the stages are as fine as
     the work allows. ``snapshot`` is HTML rendered earlier (an issued report as it was
-    issued): only its layout and writing are left."""
+    issued): only its layout and writing are left. An issued document (``params["issued"]``,
+    its register row) also says where its signature goes."""
     step = progress or (lambda stage, pages=None: None)
     spec = SPECS[kind]
     with translation.override("vi"):
@@ -149,14 +155,19 @@ def build(kind: str, params: dict, user, *, snapshot: str = "", progress=None) -
         step(DocumentJob.Stage.LAYOUT)
         document = pdf.layout(html)
         pages = len(document.pages)
+        placement = pdf.signature_placement(document) if params.get("issued") else None
         step(DocumentJob.Stage.WRITE, pages)
-        return Built(pdf.write(document), pages)
+        return Built(pdf.write(document), pages, placement)
 
 
 def html_of(kind: str, params: dict, user) -> str:
-    """The HTML of a PDF kind from the data as they are now (no layout: milliseconds)."""
+    """The HTML of a PDF kind from the data as they are now (no layout: milliseconds); an
+    issued one carries its register row's number, date, signer and verification."""
     spec = SPECS[kind]
-    return pdf.render_html(spec.template, spec.context(params, user))
+    context = spec.context(params, user)
+    if params.get("issued"):
+        context = pdf.with_register(context, IssuedDocument.objects.get(pk=params["issued"]))
+    return pdf.render_html(spec.template, context)
 
 
 # --- Sources: the history tables each document reads ----------------------------------------
@@ -328,15 +339,29 @@ def _variant(user) -> str:
     return f"a{user.agency_id or 0}-{'all' if reads_everything(user) else 'body'}"
 
 
+def issued(row: IssuedDocument, params: dict, filename: str) -> Ask:
+    """An issued document (its register ``row``): its key is the issue itself, so it is
+    built once, from the snapshot rendered when it was issued, signed and frozen."""
+    params = {**params, "issued": row.pk}
+    return Ask(row.kind, row.object_key, params, filename, fixed_key=f"issued-{row.code}")
+
+
+def _issued_row(kind: str, object_key: str) -> IssuedDocument | None:
+    return IssuedDocument.objects.filter(kind=kind, object_key=object_key).first()
+
+
+def consolidated_key(rnd: ReportRound) -> str:
+    return f"round-{rnd.pk}"
+
+
 def consolidated(rnd: ReportRound) -> Ask:
-    """The province's consolidated report: many bodies, always a job. Once issued, its
-    key is the issue itself, so it is built once and frozen."""
-    cons = ConsolidatedReport.objects.filter(round=rnd).first()
-    fixed = ""
-    if cons is not None and cons.is_issued:
-        fixed = f"issued-{cons.pk}-{cons.number}-{cons.issued_at.isoformat()}"
+    """The province's consolidated report: many bodies, always a job. Once issued, it is
+    the issued document (``issued``)."""
+    key, params = consolidated_key(rnd), {"round": rnd.pk}
     name = f"bao-cao-tong-hop-{rnd.year}-{rnd.pk}.pdf"
-    return Ask(Kind.CONSOLIDATED, f"round-{rnd.pk}", {"round": rnd.pk}, name, fixed_key=fixed)
+    if (row := _issued_row(Kind.CONSOLIDATED, key)) is not None:
+        return issued(row, params, name)
+    return Ask(Kind.CONSOLIDATED, key, params, name)
 
 
 def agency_report(report: AgencyReport) -> Ask:
@@ -368,11 +393,18 @@ def task_dossier(task: Task, user) -> Ask:
     return Ask(Kind.TASK_DOSSIER, key, params, f"ho-so-nhiem-vu-{task.pk}.pdf", inline=inline)
 
 
+def results_key(period: ScoringPeriod) -> str:
+    return f"results-{period.pk}"
+
+
 def scoring_results(period: ScoringPeriod, user) -> Ask:
-    """The ranking of every body (the view allows only readers who see all rows)."""
+    """The ranking of every body (the view allows only readers who see all rows); once the
+    period is published, the results as issued then (``issued``)."""
     name = f"ket-qua-chi-so-cchc-{period.year}-{period.pk}.pdf"
-    params = {"period": period.pk, "user": user.pk}
-    return Ask(Kind.SCORING_RESULTS, f"results-{period.pk}", params, name)
+    key, params = results_key(period), {"period": period.pk, "user": user.pk}
+    if period.is_published and (row := _issued_row(Kind.SCORING_RESULTS, key)) is not None:
+        return issued(row, params, name)
+    return Ask(Kind.SCORING_RESULTS, key, params, name)
 
 
 def scorecard(assessment: Assessment) -> Ask:

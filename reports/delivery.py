@@ -40,16 +40,24 @@ def file_response(handle, filename: str, content_type: str) -> FileResponse:
 
 
 def build_now(ask: Ask, user) -> GeneratedDocument:
-    """Build and store ``ask`` in this thread (small documents; commands and tests)."""
-    built = catalog.build(ask.kind, ask.params, user)
-    return store.save(
+    """Build and store ``ask`` in this thread (small documents; commands and tests). A
+    frozen document is laid out from the snapshot its issuing job keeps, when there is one
+    (an issued document is then signed: ``store.keep``)."""
+    snapshot = _snapshot(ask) if ask.freeze else ""
+    built = catalog.build(ask.kind, ask.params, user, snapshot=snapshot)
+    return store.keep(
         kind=ask.kind,
         object_key=ask.object_key,
         data_key=ask.data_key,
-        data=built.data,
+        built=built,
         filename=ask.filename,
         freeze=ask.freeze,
     )
+
+
+def _snapshot(ask: Ask) -> str:
+    job = DocumentJob.objects.filter(kind=ask.kind, data_key=ask.data_key).exclude(snapshot="")
+    return job.values_list("snapshot", flat=True).first() or ""
 
 
 def document_bytes(ask: Ask, user=None) -> bytes:

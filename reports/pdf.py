@@ -18,12 +18,16 @@ import unicodedata
 from functools import cache, wraps
 from pathlib import Path
 
+import segno
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from agencies.mail import absolute_url
 from agencies.models import Agency
+from agencies.people import director_of
 from reports import documents
 from reports.models import AgencyReport, ConsolidatedReport, ReportRound
 
@@ -85,11 +89,26 @@ def short_date(day: dt.date | dt.datetime | None) -> str:
     return day.strftime("%d/%m/%Y")
 
 
+def reference(number: int, symbol: str) -> str:
+    """`05/BC-SNV`: the number (a leading zero below 10), a slash and the symbol."""
+    return f"{number:02d}/{symbol}"
+
+
 def number_line(number: int | None, symbol: str) -> str:
     """`Số: 05/BC-SNV`; an unnumbered draft leaves room for the clerk's number."""
     if number is None:
         return _("Số:%(number)s/%(symbol)s") % {"number": NBSP * 8, "symbol": symbol}
     return _("Số: %(number)s/%(symbol)s") % {"number": f"{number:02d}", "symbol": symbol}
+
+
+def report_symbol(agency: Agency) -> str:
+    """A report's symbol (`BC-SNV`): the type abbreviation and the body's (Appendix III)."""
+    return f"BC-{agency.abbreviation}"
+
+
+def letter_symbol(agency: Agency) -> str:
+    """A letter's symbol (`SNV-CCHC`): the body and the division that drafted it."""
+    return f"{agency.abbreviation}-CCHC"
 
 
 def issuer_lines(agency: Agency) -> tuple[str, str]:
@@ -119,8 +138,7 @@ def head_of(agency: Agency) -> list[str]:
 
 
 def lead_signer() -> tuple[list[str], str]:
-    lead = Agency.objects.lead()
-    director = lead.users.filter(position__icontains="giám đốc").order_by("pk").first()
+    director = director_of(Agency.objects.lead())
     return [_("KT. GIÁM ĐỐC"), _("PHÓ GIÁM ĐỐC")], (director.full_name if director else "")
 
 
@@ -133,6 +151,72 @@ def header(agency: Agency, *, number: int | None, symbol: str, day: dt.date, sub
         "subject": subject,
         "place_date": place_date(day),
     }
+
+
+# --- Issued documents ------------------------------------------------------------------------
+
+SIGNATURE_BOX = "signature-box"  # the id of the signer block's reserved space (base.html)
+SIGNER_SPACE_MM = 26  # its height in pdf.css (.signer-space): room for a signature by hand
+SEAL_MARGIN_MM = 2
+PT_PER_PX = 0.75  # a CSS px is 1/96 in, a PDF point 1/72 in
+
+
+def verification(code: str) -> dict:
+    """What an issued document prints near "Nơi nhận" so anyone can check it: the short
+    address of its public verification page, and that address as a QR code (an SVG data
+    URI: no file, nothing fetched)."""
+    url = absolute_url(reverse("verify_document", args=[code]))
+    return {"url": url, "qr": segno.make(url, error="m").svg_data_uri(border=0)}
+
+
+@in_vietnamese
+def with_register(context: dict, row) -> dict:
+    """An issued document's context as the register (``IssuedDocument`` ``row``) says:
+    its number and date in the header, the signer as issued, and its verification."""
+    day = timezone.localdate(row.issued_at)
+    head = dict(
+        context["head"], number=number_line(row.number, row.symbol), place_date=place_date(day)
+    )
+    closing = dict(context["closing"], signer_name=row.signer_name)
+    if lines := [line for line in row.signer_title.splitlines() if line.strip()]:
+        closing["signer_title"] = lines
+    return {
+        **context,
+        "head": head,
+        "closing": closing,
+        "verification": verification(row.code),
+        "signature_height_mm": signature_height_mm(row.issuer),
+    }
+
+
+def signature_height_mm(agency: Agency) -> int:
+    """The signature box of a document ``agency`` issues: as on drafts, or tall enough for
+    its seal at real size (Decree 30) when it has one."""
+    from signing.models import Seal
+
+    seal = Seal.objects.filter(agency=agency).values_list("diameter_mm", flat=True).first()
+    return max(SIGNER_SPACE_MM, (seal or 0) + SEAL_MARGIN_MM)
+
+
+def signature_placement(document):
+    """Where the signer block's reserved box (``#signature-box``) lies in the laid-out
+    ``document``: a ``signing.sign.Placement`` in PDF points from the page's bottom-left
+    (WeasyPrint's anchors are CSS px from the top-left); None without a signer block."""
+    from signing.sign import Placement
+
+    for index, page in enumerate(document.pages):
+        box = page.anchors.get(SIGNATURE_BOX)
+        if box is not None:
+            left, top, right, bottom = (value * PT_PER_PX for value in box)
+            page_height = page.height * PT_PER_PX
+            return Placement(
+                page=index,
+                x=left,
+                y=page_height - bottom,
+                width=right - left,
+                height=bottom - top,
+            )
+    return None
 
 
 # --- Rendering ----------------------------------------------------------------------------
@@ -227,7 +311,7 @@ def consolidated_context(rnd: ReportRound) -> dict:
         _("Các cơ quan, đơn vị, địa phương"),
     ]
     return {
-        "head": header(lead, number=number, symbol=f"BC-{lead.abbreviation}", day=day),
+        "head": header(lead, number=number, symbol=report_symbol(lead), day=day),
         "doc_type": _("BÁO CÁO"),
         "summary": summary_of(rnd.title),
         "issuer_name": lead.name,
@@ -244,7 +328,7 @@ def agency_report_context(report: AgencyReport) -> dict:
     rnd, agency = report.round, report.agency
     day = timezone.localdate(report.submitted_at) if report.submitted_at else timezone.localdate()
     return {
-        "head": header(agency, number=None, symbol=f"BC-{agency.abbreviation}", day=day),
+        "head": header(agency, number=None, symbol=report_symbol(agency), day=day),
         "doc_type": _("BÁO CÁO"),
         "summary": summary_of(rnd.title),
         **documents.agency_report_content(report),
@@ -261,7 +345,7 @@ def coordination_status_context(date_from: dt.date, date_to: dt.date, today: dt.
     signer_title, signer_name = lead_signer()
     recipients = [_("Thường trực UBND tỉnh (b/c)"), _("Các cơ quan, đơn vị, địa phương")]
     return {
-        "head": header(lead, number=None, symbol=f"BC-{lead.abbreviation}", day=today),
+        "head": header(lead, number=None, symbol=report_symbol(lead), day=today),
         "doc_type": _("BÁO CÁO"),
         "summary": _("Tình hình thực hiện các nhiệm vụ phối hợp về cải cách hành chính"),
         "issuer_name": lead.name,
@@ -280,9 +364,7 @@ def reminder_context(agency: Agency, today: dt.date) -> dict:
     subject = _("V/v đôn đốc thực hiện nhiệm vụ cải cách hành chính quá hạn")
     recipients = [_("Như trên"), _("Thường trực UBND tỉnh (b/c)")]
     return {
-        "head": header(
-            lead, number=None, symbol=f"{lead.abbreviation}-CCHC", day=today, subject=subject
-        ),
+        "head": header(lead, number=None, symbol=letter_symbol(lead), day=today, subject=subject),
         "issuer_name": lead.name,
         **documents.reminder_content(agency, today),
         "closing": _closing(recipients, signer_title, signer_name),
@@ -329,7 +411,7 @@ def scoring_results_context(period, user) -> dict:
     today = timezone.localdate()
     day = timezone.localdate(period.published_at) if period.published_at else today
     return {
-        "head": header(lead, number=None, symbol=f"BC-{lead.abbreviation}", day=day),
+        "head": header(lead, number=None, symbol=report_symbol(lead), day=day),
         "doc_type": _("BÁO CÁO"),
         "issuer_name": lead.name,
         **results_content(period, user),
@@ -349,9 +431,7 @@ def scorecard_context(assessment) -> dict:
     lead = Agency.objects.lead()
     signer_title, signer_name = lead_signer()
     return {
-        "head": header(
-            lead, number=None, symbol=f"BC-{lead.abbreviation}", day=timezone.localdate()
-        ),
+        "head": header(lead, number=None, symbol=report_symbol(lead), day=timezone.localdate()),
         "doc_type": _("BẢNG ĐIỂM"),
         **scorecard_content(assessment),
         "closing": _closing([assessment.agency.name], signer_title, signer_name),

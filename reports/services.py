@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -409,13 +408,6 @@ def consolidated_update(
     return report
 
 
-def next_number(when: dt.datetime | None = None) -> int:
-    """The number the next consolidated report issued in ``when``'s year takes."""
-    year = timezone.localtime(when or timezone.now()).year
-    last = ConsolidatedReport.objects.filter(issued_at__year=year).aggregate(n=Max("number"))
-    return (last["n"] or 0) + 1
-
-
 @transaction.atomic
 def consolidated_issue(
     *,
@@ -425,11 +417,12 @@ def consolidated_issue(
     when: dt.datetime | None = None,
 ) -> ConsolidatedReport:
     """Issue what is on screen: apply ``edit`` (if given) and issue in one transaction —
-    assign the next number of the year, freeze the totals and the PDF. Any error leaves
+    write it into the register (``reports.issuing``: the lead body's next number of the
+    year, across every kind it issues), freeze the totals and the PDF. Any error leaves
     the report as it was, edit included. The PDF's HTML is rendered here, from the data as
-    issued; a job lays it out and stores it frozen after commit (``delivery.document_freeze``),
-    so issuing waits for no layout."""
-    from reports import catalog, delivery
+    issued; a job lays it out, signs and stores it frozen after commit, so issuing waits
+    for no layout."""
+    from reports import catalog, issuing
     from reports.selectors import indicator_totals
 
     try:
@@ -440,13 +433,13 @@ def consolidated_issue(
         _apply_edit(report, edit)
     if not report.signer_name.strip():
         raise ValidationError(_("Hãy nhập họ tên người ký trước khi ban hành."))
-    when = when or timezone.now()
-    report.number = next_number(when)
-    report.issued_at, report.issued_by = when, actor
-    report.indicator_totals = indicator_totals(report.round)
-    history.save(report, _("Ban hành báo cáo tổng hợp"), actor)
     rnd = report.round
+    row = issuing.register(actor=actor, entry=issuing.consolidated_entry(report), when=when)
+    report.number, report.issued_at, report.issued_by = row.number, row.issued_at, actor
+    report.indicator_totals = indicator_totals(rnd)
+    history.save(report, _("Ban hành báo cáo tổng hợp"), actor)
     rnd.status = ReportRound.Status.ISSUED
     history.save(rnd, _("Ban hành báo cáo tổng hợp"), actor)
-    delivery.document_freeze(actor=actor, ask=catalog.consolidated(rnd))
+    ask = catalog.consolidated(rnd)
+    issuing.freeze(actor=actor, row=row, params=ask.params, filename=ask.filename)
     return report

@@ -2,7 +2,9 @@
 
 A job is idempotent: a done job is left as it is; a job run again (a retry, or a worker
 killed in the middle and its job picked up again by ``agencies.jobs.jobs_recover``) starts
-over and stores the same document under the same object key. It reports its stage and
+over and stores the same document under the same object key. An issued document is signed
+and stored once (``store.save_issued``): a job run again after that finds it stored and
+neither signs nor numbers anything. It reports its stage and
 progress as it goes, and on failure keeps a message for the reader before raising, so the
 task framework records the failure too.
 """
@@ -84,21 +86,23 @@ def _step(job_id: int, stage: str, pages: int | None = None) -> None:
 def _produce(job: DocumentJob) -> tuple[GeneratedDocument, int | None]:
     """Build from the data as they are when the job starts: its key is computed again
     now (before anything is read), so the document is stored under the version it shows.
-    An issued report keeps its fixed key and is laid out from its snapshot."""
+    An issued report keeps its fixed key and is laid out from its snapshot, then signed."""
     ask = catalog.Ask(job.kind, job.object_key, job.params, job.filename)
     data_key = job.data_key if job.freeze else ask.data_key
     if not job.freeze and (doc := store.current(ask)) is not None:
         return doc, None  # built meanwhile by another job
+    if job.freeze and (row := store.issued_row(job.kind, job.object_key)) and row.document:
+        return row.document, None  # issued, signed and stored by an earlier run
     reader = User.objects.get(pk=job.params["user"]) if "user" in job.params else None
     built = catalog.build(
         job.kind, job.params, reader, snapshot=job.snapshot, progress=partial(_step, job.pk)
     )
     _step(job.pk, Stage.STORE, built.pages)
-    doc = store.save(
+    doc = store.keep(
         kind=job.kind,
         object_key=job.object_key,
         data_key=data_key,
-        data=built.data,
+        built=built,
         filename=job.filename,
         freeze=job.freeze,
         actor=job.requested_by if job.freeze else None,

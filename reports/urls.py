@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import views
+from reports import issue_views, views
 
 urlpatterns = [
     path("", views.reports_home, name="reports_home"),
@@ -22,6 +22,9 @@ urlpatterns = [
     path("files/<int:pk>/", views.report_attachment_download, name="report_attachment_download"),
     path("coordination-status.pdf", views.coordination_status_pdf, name="coordination_status_pdf"),
     path("reminders/<str:code>.pdf", views.reminder_letter_pdf, name="reminder_letter_pdf"),
+    path("reminders/<str:code>/issue/", issue_views.reminder_issue, name="reminder_issue"),
+    path("issued/", issue_views.issued_list, name="issued_list"),
+    path("issued/<int:pk>/file/", issue_views.issued_download, name="issued_download"),
     path("tasks/<int:pk>/dossier.pdf", views.task_dossier_pdf, name="task_dossier_pdf"),
     path("scoring/<int:pk>/results.pdf", views.scoring_results_pdf, name="scoring_results_pdf"),
     path("scoring/assessments/<int:pk>/scorecard.pdf", views.scorecard_pdf, name="scorecard_pdf"),

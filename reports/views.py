@@ -21,7 +21,7 @@ from agencies.files import download
 from agencies.models import Agency
 from agencies.once import AlreadySubmitted, already, once
 from coordination.models import Task
-from reports import access, catalog, delivery, selectors, services, store
+from reports import access, catalog, delivery, issuing, selectors, services, store
 from reports.forms import AgencyReportForm, ConsolidatedForm, ReasonForm, RoundForm, YearForm
 from reports.models import (
     AgencyReport,
@@ -297,7 +297,8 @@ def change_lines(changes: list) -> list[str]:
 
 def issue_question(consolidated: ConsolidatedReport, changes: list) -> dict:
     lines = [
-        _("Báo cáo nhận số văn bản tiếp theo của năm: số %(n)s.") % {"n": services.next_number()},
+        _("Báo cáo nhận số văn bản tiếp theo của năm: số %(n)s.")
+        % {"n": issuing.next_lead_number()},
         _("Nội dung đang hiển thị được lưu; nội dung và số liệu được giữ nguyên từ đây."),
         _("Văn bản PDF đã ban hành không sửa được và không ban hành lại được."),
     ]

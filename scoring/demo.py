@@ -23,7 +23,6 @@ from pathlib import Path
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from agencies import history
 from agencies.models import Agency, User
 from scoring import services
 from scoring.models import Assessment, CriteriaSet, ScoringPeriod, Target
@@ -278,10 +277,12 @@ def _previous_year(noivu, hoidong, sets: list[CriteriaSet], windows) -> None:
         entries = _entries(assessment, ratio, evidence=False)
         services.assessment_submit(actor=focal, assessment=assessment, entries=entries)
         _appraise_all(noivu, assessment, ratio)
-    services.period_publish(actor=noivu, period=period)
+    # Published (and its results issued, numbered and signed) on the day it would have been.
+    services.period_publish(actor=noivu, period=period, when=PREVIOUS_PUBLISHED)
     _move_back(noivu, hoidong, period)
 
 
+PREVIOUS_PUBLISHED = timezone.make_aware(dt.datetime(2024, 2, 20, 9, 0))
 PREVIOUS_WINDOWS = {
     "self_from": dt.date(2023, 12, 1),
     "self_to": dt.date(2023, 12, 20),
@@ -306,13 +307,6 @@ def _move_back(noivu, hoidong, period: ScoringPeriod) -> None:
         publication_date=dt.date(2024, 2, 20),
         bands=period.bands,
         council_chair=hoidong,
-    )
-    period.published_at = timezone.make_aware(dt.datetime(2024, 2, 20, 9, 0))
-    history.save(
-        period,
-        "Dữ liệu trình diễn: ngày công bố của năm 2023",
-        noivu,
-        update_fields=["published_at"],
     )
 
 

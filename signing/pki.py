@@ -78,6 +78,7 @@ class Issued:
 
 
 def _name(common_name: str, organization: str) -> x509.Name:
+    common_name, organization = common_name[:64], organization[:64]
     attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN")]
     if organization:
         attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization))
@@ -135,7 +136,9 @@ def issue(
     time_stamping: bool = False,
 ) -> Issued:
     """A signing certificate (non-repudiation) issued by ``ca``; with ``time_stamping``, a
-    time-stamp authority's certificate instead."""
+    time-stamp authority's certificate instead. Long: one builder call, each extension a
+    statement of ``cryptography``'s API. A common name over 64 characters is cut (X.509's
+    limit; Vietnamese names with diacritics reach it)."""
     now = now or dt.datetime.now(dt.UTC)
     key = _key()
     builder = (

@@ -116,7 +116,10 @@ COVERED_URL_METHODS = {(row[0], row[2]) for row in MATRIX}
 
 
 def test_every_reports_url_is_covered():
-    assert {p.name for p in urlpatterns} == COVERED_URL_NAMES
+    from tests.test_issuing_permissions import COVERED_URL_METHODS as ISSUING
+
+    issuing_names = {name for name, _method in ISSUING}  # the register's own matrix
+    assert {p.name for p in urlpatterns} - issuing_names == COVERED_URL_NAMES
 
 
 @pytest.fixture

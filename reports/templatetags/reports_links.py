@@ -14,6 +14,14 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def reminder_letters_allowed(context) -> bool:
-    """May the user download a body's reminder letter (``reminder_letter_pdf``)?"""
+    """May the user download a body's reminder letter (``reminder_letter_pdf``) and issue
+    it (``reminder_issue``)?"""
     request = context.get("request")
     return bool(request is not None and access.reports_manage(request.user))
+
+
+@register.simple_tag(takes_context=True)
+def issued_register_allowed(context) -> bool:
+    """May the user open the register of issued documents (``issued_list``)?"""
+    request = context.get("request")
+    return bool(request is not None and access.issued_register(request.user))

@@ -26,6 +26,7 @@ from scoring.models import (
     target_for_agency,
 )
 from scoring.services.common import STEP_LABELS, A, _raise_if, text_problem
+from scoring.signals import period_published
 
 
 def _leaves(criteria_set: CriteriaSet) -> list[Criterion]:
@@ -263,11 +264,16 @@ def exclusion_problems(pending: list[Assessment], reasons: dict[int, str]) -> li
 
 @transaction.atomic
 def period_publish(
-    *, actor, period: ScoringPeriod, exclusions: dict[int, str] | None = None
+    *,
+    actor,
+    period: ScoringPeriod,
+    exclusions: dict[int, str] | None = None,
+    when: dt.datetime | None = None,
 ) -> ScoringPeriod:
     """Publish the ranking. The province's self-assessment never blocks it; every ranked
     body not finalised is left out with a reason (``exclusions``: assessment id -> reason),
-    recorded in the assessment's history and shown as "không xếp hạng: <lý do>"."""
+    recorded in the assessment's history and shown as "không xếp hạng: <lý do>". The
+    published results are then issued as a document (``signals.period_published``)."""
     access.require(access.manages_scoring(actor))
     period = ScoringPeriod.objects.select_for_update().get(pk=period.pk)
     if period.is_published:
@@ -284,11 +290,12 @@ def period_publish(
             actor,
             update_fields=["ranking_excluded_reason"],
         )
-    period.published_at = timezone.now()
+    period.published_at = when or timezone.now()
     reason = _("Công bố kết quả")
     if pending:
         reason = _("Công bố kết quả; không xếp hạng: %(names)s") % {
             "names": ", ".join(a.agency.short_name for a in pending)
         }
     history.save(period, reason, actor, update_fields=["published_at"])
+    period_published.send(sender=ScoringPeriod, period=period, actor=actor)
     return period
