@@ -9,6 +9,9 @@ django-tasks-db's own worker loop, so its time and memory are measured here as b
 from asking to a ready document with a real worker process (``manage.py jobs_worker``),
 and pages per second of its job.
 ``measure.py scoring``: computing a whole period's results.
+``measure.py signing``: issue 16's figure: what signing adds to issuing a document (a
+reminder letter issued and stored by its job, with and without the lead body's
+certificate, alternately), and the first signature of a process.
 """
 
 from __future__ import annotations
@@ -338,6 +341,59 @@ def scoring() -> dict:
     return {"seconds": round(statistics.median(times), 3), "assessments": rows}
 
 
+def _issue_and_store(late: Agency, officer: User) -> float:
+    """Issue a reminder letter to ``late`` and run its job here; seconds for the job."""
+    from reports import issuing
+    from reports.tasks import _produce
+
+    row = issuing.reminder_issue(actor=officer, agency=late)
+    job = DocumentJob.objects.get(kind=row.kind, object_key=row.object_key)
+    started = time.perf_counter()
+    _produce(job)
+    return time.perf_counter() - started
+
+
+def signing(rounds: int = 5) -> dict:
+    """Median job time of an issued reminder letter signed (PKCS#12, B-B, the Decree 30
+    appearance) and unsigned (no active credential), alternately; and the first signature
+    of a fresh process (the key, font subset and images are then kept)."""
+    from agencies.people import director_of
+    from reports.issuing import reminder_preview, reminder_problems
+    from signing import demo
+    from signing.models import SigningCredential
+    from signing.sign import Placement, sign_pdf
+
+    lead = Agency.objects.lead()
+    director = director_of(lead)
+    demo.seed_lead(lead, signer_names=[director.full_name] if director else [])
+    officer = User.objects.get(username="snv.0")
+    late = next(a for a in Agency.objects.active() if not reminder_problems(reminder_preview(a)))
+    credential = SigningCredential.objects.get(agency=lead, active=True)
+    first_started = time.perf_counter()
+    box = Placement(page=0, x=300, y=400, width=220, height=110)
+    sign_pdf(_one_page(), agency=lead, signer_name=director.full_name, placement=box)
+    first_ms = (time.perf_counter() - first_started) * 1000
+    signed, unsigned = [], []
+    for _ in range(rounds):
+        SigningCredential.objects.filter(pk=credential.pk).update(active=False)
+        unsigned.append(_issue_and_store(late, officer))
+        SigningCredential.objects.filter(pk=credential.pk).update(active=True)
+        signed.append(_issue_and_store(late, officer))
+    return {
+        "body": late.name,
+        "unsigned_ms": round(statistics.median(unsigned) * 1000, 1),
+        "signed_ms": round(statistics.median(signed) * 1000, 1),
+        "added_ms": round((statistics.median(signed) - statistics.median(unsigned)) * 1000, 1),
+        "first_signature_ms": round(first_ms, 1),
+    }
+
+
+def _one_page() -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string="<p>Khởi động chữ ký số</p>").write_pdf()
+
+
 if __name__ == "__main__":
     mode, *rest = sys.argv[1:]
     if mode == "pages":
@@ -346,6 +402,8 @@ if __name__ == "__main__":
         out = pdf(rest[0], rest[1])
     elif mode == "document_job":
         out = document_job(*rest)
+    elif mode == "signing":
+        out = signing()
     else:
         out = scoring()
     print(json.dumps(out, ensure_ascii=False))

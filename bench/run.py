@@ -42,6 +42,8 @@ TARGETS = {
     "ask_ms": 1000,  # no request waits more than 1 s for a document
     "job_pages_per_s": 20,
     "stored_repeat_ms": 20,  # a repeat download is a stored file
+    # Issue 16: signing adds at most this to issuing a document.
+    "signing_ms": 300,
 }
 
 
@@ -214,6 +216,7 @@ def documents_and_commands(env: dict, kinds: dict) -> dict:
         "document_job": job,
         "reminders": {"seconds": reminders},
         "scoring": child("scoring", env),
+        "signing": child("signing", env),
     }
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from agencies.confirm import confirmation
+from agencies.forms import PortalForm
 from agencies.models import Agency
 from agencies.once import AlreadySubmitted, already, once
 from reports import access, delivery, issuing, store
@@ -25,7 +26,7 @@ from reports.models import IssuedDocument
 PAGE_SIZE = 25
 
 
-class IssuedFilter(forms.Form):
+class IssuedFilter(PortalForm):
     """The register's filter: a year and a kind (both optional)."""
 
     year = forms.TypedChoiceField(label=gettext_lazy("Năm"), coerce=int, required=False)

@@ -278,7 +278,7 @@ def _previous_year(noivu, hoidong, sets: list[CriteriaSet], windows) -> None:
         services.assessment_submit(actor=focal, assessment=assessment, entries=entries)
         _appraise_all(noivu, assessment, ratio)
     # Published (and its results issued, numbered and signed) on the day it would have been.
-    services.period_publish(actor=noivu, period=period, when=PREVIOUS_PUBLISHED)
+    period = services.period_publish(actor=noivu, period=period, when=PREVIOUS_PUBLISHED)
     _move_back(noivu, hoidong, period)
 
 

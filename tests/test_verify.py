@@ -185,7 +185,7 @@ def test_an_anonymous_visitor_sees_the_register_row(issued):
         "Báo cáo công tác cải cách hành chính quý I năm 2025",
         issued.issuer.name,
         issued.recipient.name,
-        "Giám đốc: Nguyễn Văn An",
+        'Nguyễn Văn An<br><span class="muted">Giám đốc</span>',
         "Nguyễn Văn An, Sở Nội vụ tỉnh Phú Yên",
         "chứng thư số thử nghiệm",
         "PAdES B-B",

@@ -66,7 +66,7 @@ def test_leadership_asks_for_the_years_coordination_status_and_downloads_it(
         page.goto("/reports/")
         page.get_by_role("link", name=f"Năm {year} (01/01/{year} – 31/12/{year})").click()
     assert again.value.suggested_filename == download.suggested_filename
-    assert DocumentJob.objects.count() == 1
+    assert DocumentJob.objects.filter(kind="coordination_status").count() == 1
     assert GeneratedDocument.objects.get(kind="coordination_status").object_key == (
         f"{dt.date(year, 1, 1).isoformat()}_{dt.date(year, 12, 31).isoformat()}"
     )
