@@ -234,8 +234,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 UPLOAD_INSPECTORS = ["signing.verify.inspect_upload"]
 
 # Digital signatures (docs/signing.md). SIGNING_SECRET encrypts the bodies' PKCS#12 files
-# and passphrases in the database (a Fernet key; derived from SECRET_KEY when empty).
+# and passphrases in the database (Fernet keys, comma-separated). When empty, one key is
+# derived from SIGNING_SECRET_BASE: SECRET_KEY in production; the development key in
+# development and in the demo, whose web server gets a new SECRET_KEY each run (run_demo)
+# while its test certificate was stored once by seed_demo.
 SIGNING_SECRET = env_str("SIGNING_SECRET", "")
+SIGNING_SECRET_BASE = INSECURE_DEV_KEY if DEBUG or DEMO_MODE else SECRET_KEY
 # A time-stamp authority (RFC 3161) makes signatures PAdES B-T; empty: B-B.
 SIGNING_TSA_URL = env_str("SIGNING_TSA_URL", "")
 # Fetch revocation data (OCSP/CRL) while signing, to embed it (B-LT). Off: nothing is

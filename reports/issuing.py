@@ -172,10 +172,15 @@ class ReminderPreview:
     signer_name: str
     number: int
     symbol: str
+    previous: IssuedDocument | None = None  # the last letter issued to the body, if any
 
     @property
     def number_line(self) -> str:
         return pdf.number_line(self.number, self.symbol)
+
+    @property
+    def previous_reference(self) -> str:
+        return reference(self.previous) if self.previous else ""
 
 
 def reminder_preview(agency: Agency) -> ReminderPreview:
@@ -188,6 +193,9 @@ def reminder_preview(agency: Agency) -> ReminderPreview:
         signer_name=signer_name,
         number=next_lead_number(),
         symbol=pdf.letter_symbol(lead),
+        previous=IssuedDocument.objects.filter(kind=Kind.REMINDER, recipient=agency)
+        .order_by("-issued_at", "-pk")
+        .first(),
     )
 
 

@@ -6,9 +6,11 @@ Fernet (AES-128-CBC with HMAC-SHA256, from ``cryptography``) keyed from the envi
 - ``SIGNING_SECRET``: one or more Fernet keys separated by commas. The first encrypts;
   every key decrypts, so a key is rotated by putting the new one first and keeping the old
   one after it until every credential has been re-saved (docs/signing.md).
-- When ``SIGNING_SECRET`` is empty, one key is derived from ``SECRET_KEY`` with HKDF-SHA256
-  (salt and info below). Changing ``SECRET_KEY`` then makes the stored secrets unreadable:
-  production should set ``SIGNING_SECRET``.
+- When ``SIGNING_SECRET`` is empty, one key is derived with HKDF-SHA256 (salt and info
+  below) from ``settings.SIGNING_SECRET_BASE``: ``SECRET_KEY`` in production (changing it
+  then makes the stored secrets unreadable: production should set ``SIGNING_SECRET``), the
+  development key in development and in the demo (whose server gets a new ``SECRET_KEY``
+  each run while its test certificate was stored once).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def derived_key(secret_key: str) -> bytes:
 
 def _fernet() -> MultiFernet:
     configured = [k.strip() for k in settings.SIGNING_SECRET.split(",") if k.strip()]
-    keys = configured or [derived_key(settings.SECRET_KEY).decode()]
+    keys = configured or [derived_key(settings.SIGNING_SECRET_BASE).decode()]
     try:
         return MultiFernet([Fernet(k.encode()) for k in keys])
     except (ValueError, TypeError) as exc:

@@ -357,6 +357,15 @@ def test_a_second_click_issues_one_letter(noivu, director, late_stp):
     assert any("đã được gửi trước đó" in str(m) for m in get_messages(second.wsgi_request))
 
 
+def test_the_page_names_the_last_letter_already_sent_to_the_body(noivu, director, late_stp):
+    client = login(noivu)
+    url = reverse("reminder_issue", args=["STP"])
+    assert "Công văn đôn đốc gần nhất" not in client.get(url).content.decode()
+    row = issuing.reminder_issue(actor=noivu, agency=agency("STP"))
+    page = client.get(url).content.decode()
+    assert f"Công văn đôn đốc gần nhất gửi cơ quan này: số {issuing.reference(row)}" in page
+
+
 def test_a_body_with_nothing_late_gets_no_letter(noivu, director, late_stp):
     client = login(noivu)
     url = reverse("reminder_issue", args=["SYT"])

@@ -358,12 +358,35 @@ def test_secrets_round_trip_and_rotation(settings):
 
 
 def test_without_signing_secret_the_key_comes_from_secret_key(settings):
+    """In production SIGNING_SECRET_BASE is SECRET_KEY (phuyen_cchc/settings.py)."""
     settings.SIGNING_SECRET = ""
+    settings.SIGNING_SECRET_BASE = settings.SECRET_KEY = "a-production-secret-key-" * 3
     token = secrets.encrypt(b"pin")
     assert Fernet(secrets.derived_key(settings.SECRET_KEY)).decrypt(token) == b"pin"
-    settings.SECRET_KEY = "another-secret-key-" * 4
+    settings.SIGNING_SECRET_BASE = settings.SECRET_KEY = "another-secret-key-" * 4
     with pytest.raises(secrets.SecretUnreadable):
         secrets.decrypt(token)
+
+
+def test_the_demo_server_reads_what_seed_demo_stored(monkeypatch):
+    """seed_demo runs in development settings; run_demo's server has DEBUG=0, DEMO_MODE=1
+    and a new SECRET_KEY each run: both derive the same key (SIGNING_SECRET_BASE)."""
+    import subprocess
+    import sys
+
+    def base(**env) -> str:
+        code = "from django.conf import settings; print(settings.SIGNING_SECRET_BASE)"
+        environ = {k: v for k, v in __import__("os").environ.items() if k != "SECRET_KEY"}
+        environ.update(DJANGO_SETTINGS_MODULE="phuyen_cchc.settings", **env)
+        script = f"import django; django.setup(); {code}"
+        run = subprocess.run([sys.executable, "-c", script], env=environ, capture_output=True)
+        return run.stdout.decode().strip()
+
+    seeding = base(DEBUG="1", DEMO_MODE="0")
+    serving = base(DEBUG="0", DEMO_MODE="1", SECRET_KEY="x" * 60, ALLOWED_HOSTS="127.0.0.1")
+    production = base(DEBUG="0", DEMO_MODE="0", SECRET_KEY="y" * 60, ALLOWED_HOSTS="h")
+    assert seeding and seeding == serving
+    assert production == "y" * 60
 
 
 def test_malformed_signing_secret_is_refused(settings):
