@@ -106,8 +106,8 @@ def _signing(result: dict, t: dict) -> list[str]:
         f"Signing (issue 16): a reminder letter to {s['body']} issued and stored by its job: "
         f"{s['signed_ms']} ms signed, {s['unsigned_ms']} ms unsigned",
         f"  added by signing {s['added_ms']} ms (target ≤{target} ms)  "
-        f"{_mark(s['added_ms'] <= target)}; a process's first signature "
-        f"{s['first_signature_ms']} ms  {_mark(s['first_signature_ms'] <= target)}",
+        f"{_mark(s['added_ms'] <= target)}; a worker's warm-up at start (its first "
+        f"signature) {s['first_signature_ms']} ms",
     ]
 
 

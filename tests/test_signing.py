@@ -645,3 +645,36 @@ def test_demo_seed_is_idempotent_and_its_ca_validates_its_signatures(snv, pdf, s
     signed = sign(pdf, snv, placement=BOX)
     assert signed.illustrative
     assert validate(signed.data, pki.Issued(key=None, certificate=ca)).bottom_line
+
+
+# --- Worker warm-up ----------------------------------------------------------------------------
+
+
+def test_warm_up_loads_each_active_credential_once(kit, snv, settings):
+    from signing import sign as signing_sign
+
+    signing_sign._LOADED.clear()
+    assert signing_sign.warm_up() == 1
+    assert len(signing_sign._LOADED) == 1  # the key is read: the first document waits less
+    settings.SIGNING_SECRET = Fernet.generate_key().decode()  # a key that reads nothing
+    signing_sign._LOADED.clear()
+    assert signing_sign.warm_up() == 0  # skipped, logged; issuing will say why
+
+
+def test_the_job_worker_runs_the_warm_ups_and_starts_even_if_one_fails(settings, caplog):
+    from agencies.management.commands import jobs_worker
+
+    calls = []
+    settings.WORKER_WARM_UPS = ["tests.test_signing.record_warm_up", "no.such.warm_up"]
+    RECORDED.append(calls)
+    jobs_worker._warm_up()
+    assert calls == ["warmed"]
+    assert "Warm-up no.such.warm_up failed" in caplog.text
+    RECORDED.clear()
+
+
+RECORDED: list[list] = []
+
+
+def record_warm_up() -> None:
+    RECORDED[-1].append("warmed")

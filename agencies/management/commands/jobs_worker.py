@@ -1,6 +1,7 @@
-"""django-tasks-db's ``db_worker`` with recovery: at start it requeues the jobs it was
-running when it last stopped (under the same ``--worker-id``), and every
-``JOB_RECOVER_EVERY`` seconds (default 300) it recovers any stale job (agencies.jobs)."""
+"""django-tasks-db's ``db_worker`` with recovery: at start it runs the warm-ups
+(``WORKER_WARM_UPS``) and requeues the jobs it was running when it last stopped (under the
+same ``--worker-id``), and every ``JOB_RECOVER_EVERY`` seconds (default 300) it recovers any
+stale job (agencies.jobs)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,24 @@ import time
 from django.conf import settings
 from django.db import DatabaseError, connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
+from django.utils.module_loading import import_string
 from django_tasks_db.management.commands import db_worker
 
 from agencies import jobs
 
 logger = logging.getLogger("agencies.jobs")
 DEFAULT_RECOVER_EVERY = 300
+
+
+def _warm_up() -> None:
+    """Run ``settings.WORKER_WARM_UPS`` (dotted paths of callables that load, once per
+    process, what the first job would otherwise wait for: the signing keys and fonts).
+    A failing warm-up is logged; the worker starts anyway."""
+    for path in getattr(settings, "WORKER_WARM_UPS", []):
+        try:
+            import_string(path)()
+        except Exception:
+            logger.exception("Warm-up %s failed", path)
 
 
 def _recover(worker_id: str | None = None) -> None:
@@ -47,6 +60,7 @@ class Command(db_worker.Command):
     def handle(self, *args, worker_id: str, reload: bool, **options) -> None:
         # Under the autoreloader the parent process only watches files: the child recovers.
         if not reload or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
+            _warm_up()
             _recover(worker_id)
             every = float(getattr(settings, "JOB_RECOVER_EVERY", DEFAULT_RECOVER_EVERY))
             if every > 0:
