@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.html import escape
+
 from agencies import history, roles
 from agencies.models import Agency, User
 
@@ -116,6 +118,18 @@ def ensure_agencies() -> None:
                 stats_code=stats,
                 sort_order=order * 10,
             )
+
+
+def letter_pdf(title: str) -> bytes:
+    """A one-page PDF standing for a body's letter in the demo (a real, readable PDF, so the
+    check of its signatures finds it unsigned rather than broken), labelled illustrative."""
+    from weasyprint import HTML
+
+    html = (
+        f"<h1 style='font-size:14pt'>{escape(title)}</h1>"
+        "<p>Văn bản minh họa của dữ liệu trình diễn.</p>"
+    )
+    return HTML(string=html).write_pdf()
 
 
 def seed_users(*, password: str) -> list[tuple[str, str]]:

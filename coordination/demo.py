@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from agencies import history
+from agencies.demo import letter_pdf
 from agencies.models import Agency, User
 from coordination import services
 from coordination.models import Task
@@ -115,8 +116,6 @@ ITEMS = [
     ),
 ]
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
 
 def _user(code: str) -> User:
     return User.objects.get(username=code.lower())
@@ -155,7 +154,13 @@ def _scenario(task: Task, scenario: str, contributors: list[str], noivu: User) -
             task,
             "STC",
             "Sở Tài chính thống nhất với dự thảo; đề nghị bổ sung quy định về kinh phí thực hiện.",
-            files=[SimpleUploadedFile("cong-van-gop-y-STC.pdf", PDF, "application/pdf")],
+            files=[
+                SimpleUploadedFile(
+                    "cong-van-gop-y-STC.pdf",
+                    letter_pdf("Sở Tài chính góp ý dự thảo"),
+                    "application/pdf",
+                )
+            ],
         )
         services.participation_review(
             actor=_user(chair),

@@ -23,6 +23,7 @@ from pathlib import Path
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from agencies.demo import letter_pdf
 from agencies.models import Agency, User
 from scoring import services
 from scoring.models import Assessment, CriteriaSet, ScoringPeriod, Target
@@ -399,7 +400,9 @@ def seed(*, password: str, stdout) -> None:
                 actor=focal,
                 assessment=assessment,
                 upload=SimpleUploadedFile(
-                    "ke-hoach-cchc-2024.pdf", b"%PDF-1.4\n% demo\n", "application/pdf"
+                    "ke-hoach-cchc-2024.pdf",
+                    letter_pdf("Kế hoạch cải cách hành chính năm 2024"),
+                    "application/pdf",
                 ),
                 score_ids=[s.pk for s in scores],
                 document_number="15/KH-STP",
