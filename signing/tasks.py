@@ -12,6 +12,7 @@ import logging
 from collections import Counter
 
 from django.apps import apps
+from django.db.models import Q
 from django.utils.translation import gettext_lazy
 from django_tasks import task
 
@@ -28,10 +29,19 @@ def stored_file_models() -> list[type[StoredFile]]:
     return [model for model in apps.get_models() if issubclass(model, StoredFile)]
 
 
+def _to_check(model: type[StoredFile]):
+    """Rows checked when they arrived (status not blank), and PDFs stored before the portal
+    checked signatures (never checked: ``signature_checked_at`` empty, a .pdf name)."""
+    before = Q(signature_checked_at__isnull=True, original_name__iendswith=".pdf")
+    return model.objects.filter(~Q(signature_status="") | before).order_by("pk")
+
+
 @task(queue_name="default")
 def recheck_signatures() -> dict[str, int]:
     """Check again every stored file that was checked when it arrived (status not blank),
-    against the trust anchors active now; the count of results by status.
+    and check the PDFs stored before signatures were checked, against the trust anchors
+    active now; the count of results by status. A file whose content is not a PDF keeps a
+    blank status.
 
     Only the ``signature_*`` fields change, through ``QuerySet.update`` per row and
     without history: the result is recomputed from the stored file and the anchors, both
@@ -39,11 +49,13 @@ def recheck_signatures() -> dict[str, int]:
     anchors = active_anchors()
     counts: Counter[str] = Counter()
     for model in stored_file_models():
-        rows = model.objects.exclude(signature_status="").order_by("pk")
-        for pk, name in rows.values_list("pk", "file").iterator():
+        for pk, name in _to_check(model).values_list("pk", "file").iterator():
             data = _read(model, name)
             if data is None:
                 counts["missing"] += 1
+                continue
+            if not data.startswith(b"%PDF-"):
+                counts["not a pdf"] += 1
                 continue
             check = check_pdf(data, anchors=anchors)
             model.objects.filter(pk=pk).update(**result_fields(check))

@@ -431,6 +431,20 @@ def test_adding_the_root_rechecks_stored_files_and_withdrawing_it_too(
 
 
 @pytest.mark.django_db
+def test_the_recheck_also_checks_pdfs_stored_before_signatures_were_checked(
+    admin, noivu, ca, signed, django_capture_on_commit_callbacks
+):
+    task = make_task(actor=noivu)
+    upload = SimpleUploadedFile("cu.pdf", signed, "application/pdf")
+    old = coordination.attachment_add(actor=noivu, task=task, upload=upload)
+    Attachment.objects.filter(pk=old.pk).update(signature_status="", signature_checked_at=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        trust_anchor_add(actor=admin, name="Gốc", data=pki.der(ca.certificate))
+    old.refresh_from_db()
+    assert old.signature_status == S.VALID and old.signature_checked_at is not None
+
+
+@pytest.mark.django_db
 def test_the_recheck_leaves_files_that_are_not_pdfs_alone_and_survives_a_missing_file(
     admin, noivu, ca, signed
 ):
