@@ -30,7 +30,9 @@ class ServiceForm(forms.ModelForm):
     actor = None  # set per request by the admin (signing.admin.ServiceAdmin.get_form)
 
     def run(self, data: dict):
-        raise NotImplementedError
+        """The service call of each subclass (every add form overrides it): an abstract
+        hook, not an unfinished method."""
+        raise NotImplementedError(f"{type(self).__name__} must define run()")
 
     def clean(self):
         data = super().clean()
