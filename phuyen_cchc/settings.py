@@ -86,6 +86,13 @@ INSTALLED_APPS = [
     "coordination",
     "scoring",
     "reports",
+    # Open interfaces (issue 17): the REST API and personal tokens, iCal feeds, SSO/LDAP.
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "sso",
+    "feeds",
+    "api",
     "bench",
 ]
 
@@ -401,6 +408,52 @@ if not DEBUG and not DEMO_MODE:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# --- REST API (docs/api.md) ---------------------------------------------------------------
+# Personal tokens (api.authentication) or the signed-in session (browsable docs); one error
+# format (api.errors); pages of API_PAGE_SIZE; the same visible_to rules and services as the
+# pages. API_TOKEN_RATE: requests per token (django REST framework's throttle syntax).
+API_PAGE_SIZE = env_int("API_PAGE_SIZE", 50)
+API_TOKEN_RATE = env_str("API_TOKEN_RATE", "600/min")
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "api.authentication.PortalSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "api.permissions.TokenScope",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": API_TOKEN_RATE},
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PortalPagination",
+    "PAGE_SIZE": API_PAGE_SIZE,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "API Cổng điều phối CCHC",
+    "DESCRIPTION": "REST API v1 (docs/api.md)",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- iCal feeds (docs/api.md, "Lịch") ----------------------------------------------------------
+# Days before each deadline when the feed's alarm rings.
+ICAL_ALARM_DAYS = env_int("ICAL_ALARM_DAYS", 1)
+
+# --- OpenID Connect sign-in (docs/sso.md), off by default -------------------------------------
+OIDC_ENABLED = env_bool("OIDC_ENABLED", False)
+
+# --- LDAP directory sign-in (docs/sso.md), off by default -------------------------------------
+LDAP_ENABLED = env_bool("LDAP_ENABLED", False)
 
 LOGGING = {
     "version": 1,

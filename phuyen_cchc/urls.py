@@ -14,6 +14,11 @@ urlpatterns = [
     # Public: the verification page of issued documents (the QR code's short URL).
     path("v/", verify_views.verify_lookup, name="verify_lookup"),
     path("v/<str:code>/", verify_views.verify_document, name="verify_document"),
+    path("api/", include("api.urls")),
+    # The profile's personal API tokens and calendar feed (issue 17).
+    path("profile/tokens/", include("api.token_urls")),
+    path("calendar/", include("feeds.urls")),
+    path("sso/", include("sso.urls")),
     path("tasks/", include("coordination.urls")),
     path("scoring/", include("scoring.urls")),
     path("reports/", include("reports.urls")),
