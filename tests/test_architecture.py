@@ -22,6 +22,12 @@ MAY_IMPORT = {
     "coordination": {"agencies", "coordination"},
     "scoring": {"agencies", "coordination", "scoring"},
     "reports": {"agencies", "signing", "coordination", "scoring", "reports"},
+    # Sign-in through the province's identity provider or directory: users and bodies only.
+    "sso": {"agencies", "sso"},
+    # Calendar feeds of deadlines: items and report rounds.
+    "feeds": {"agencies", "coordination", "scoring", "reports", "feeds"},
+    # The REST API reads every feature app through its access rules and services.
+    "api": {"agencies", "signing", "coordination", "scoring", "reports", "api"},
 }
 # Models no URL reaches on its own: each is read only through its parent's rule.
 INTERNAL_MODELS = {
@@ -104,7 +110,16 @@ def test_every_reachable_model_has_a_visibility_rule():
     rules = visibility_rules()
     missing = [
         model._meta.label
-        for app in ("agencies", "signing", "coordination", "scoring", "reports")
+        for app in (
+            "agencies",
+            "signing",
+            "coordination",
+            "scoring",
+            "reports",
+            "sso",
+            "feeds",
+            "api",
+        )
         for model in apps.get_app_config(app).get_models()
         if not model.__name__.startswith("Historical")
         and not model.__name__.endswith("ObjectPermission")
