@@ -6,7 +6,7 @@ PORT ?= 8000
 DEMO_PASSWORD ?= PhuYen@CCHC2024
 export DEMO_PASSWORD
 
-.PHONY: bench demo test install system-deps system-deps-demo migrate seed serve lint format check messages scaleout
+.PHONY: bench demo sso-demo test install system-deps system-deps-demo migrate seed serve lint format check messages scaleout
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ seed: migrate
 demo: system-deps-demo seed
 	@echo "Cổng điều phối CCHC đang chạy tại http://127.0.0.1:$(PORT), cùng một worker xử lý công việc nền (Ctrl+C để dừng cả hai)"
 	DEMO_MODE=1 MFA_REQUIRED=0 $(PY) manage.py run_demo 127.0.0.1:$(PORT)
+
+# The demo with the test LDAP directory and OpenID Connect provider beside it (docs/sso.md).
+sso-demo: system-deps seed
+	DEMO_MODE=1 MFA_REQUIRED=0 $(PY) tests/sso_demo.py 127.0.0.1:$(PORT)
 
 test: system-deps install messages
 	$(PY) manage.py makemigrations --check --dry-run -v0

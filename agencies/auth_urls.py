@@ -5,7 +5,7 @@ from agencies import security_views, views
 
 urlpatterns = [
     path("login/", views.PortalLoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.PortalLogoutView.as_view(), name="logout"),
     path(
         "password_change/",
         views.PortalPasswordChangeView.as_view(),

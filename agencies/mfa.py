@@ -22,6 +22,9 @@ PENDING_SESSION_KEY = "mfa_pending_key"
 # Whether the signed-in user had a confirmed device when this session began (or when it was
 # first asked): read by the second-factor gate on every request without a query.
 DEVICE_SESSION_KEY = "_mfa_device"
+# Set when the sign-in's own source asserted a second factor (the province's identity
+# provider, through `mfa_session_asserted`): the portal then asks no code of its own.
+ASSERTED_SESSION_KEY = "_mfa_asserted_by"
 
 
 def mfa_enabled(user: User) -> bool:
@@ -33,6 +36,32 @@ def mfa_session_mark(request: HttpRequest, user: User) -> None:
     request.session[DEVICE_SESSION_KEY] = mfa_enabled(user)
 
 
+def mfa_session_asserted(request: HttpRequest, source: str) -> None:
+    """Record that `source` (e.g. "oidc") verified a second factor for this session's sign-in.
+
+    Called by the sign-in route right after it signed the user in; the gate then treats the
+    session as verified, and the portal's own code is neither asked nor required to be set up.
+    The assertion belongs to this sign-in only (its `_login_at`): a later sign-in in the same
+    session, by any route, starts without it."""
+    request.session[ASSERTED_SESSION_KEY] = [source, request.session.get("_login_at")]
+    security_event_record(
+        kind=SecurityEvent.Kind.MFA_VERIFIED, request=request, detail=f"asserted by {source}"
+    )
+
+
+def mfa_session_asserted_by(request: HttpRequest) -> str | None:
+    """The source that asserted a second factor for this session's sign-in, or None."""
+    asserted = request.session.get(ASSERTED_SESSION_KEY)
+    if not asserted or asserted[1] is None or asserted[1] != request.session.get("_login_at"):
+        return None
+    return asserted[0]
+
+
+def mfa_session_verified(request: HttpRequest) -> bool:
+    """True when this session passed a second factor: the portal's own or the provider's."""
+    return request.user.is_verified() or bool(mfa_session_asserted_by(request))
+
+
 def mfa_session_needs_code(request: HttpRequest) -> bool:
     """True when this session's user has a second factor and the session has not passed it.
 
@@ -40,7 +69,7 @@ def mfa_session_needs_code(request: HttpRequest) -> bool:
     first request. Turning two-factor on ends the user's other sessions, so no session
     marked "no device" outlives the device's creation."""
     user = request.user
-    if user.is_verified():
+    if mfa_session_verified(request):
         return False
     has_device = request.session.get(DEVICE_SESSION_KEY)
     if has_device is None:

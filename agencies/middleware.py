@@ -59,9 +59,11 @@ class MFARequiredMiddleware:
     A user who has a confirmed device reaches nothing but the verify page and sign-out
     until this session has passed the second factor — whatever MFA_REQUIRED says, so a
     stolen password alone opens nothing (and cannot turn two-factor off, add a device or
-    change the password). Public pages (``login_not_required``: the language switcher,
-    the verification page of issued documents) stay open. When MFA_REQUIRED is on, users
-    whose role needs a second factor and have none yet are sent to set one up."""
+    change the password). A second factor the identity provider asserted at this sign-in
+    (``agencies.mfa.mfa_session_asserted``) counts as passed. Public pages
+    (``login_not_required``: the language switcher, the verification page of issued
+    documents) stay open. When MFA_REQUIRED is on, users whose role needs a second factor
+    and have none yet are sent to set one up."""
 
     ALWAYS_OPEN = frozenset({"mfa_verify", "logout", "login"})
 
@@ -81,12 +83,14 @@ class MFARequiredMiddleware:
             return None
         if not getattr(view_func, "login_required", True):
             return None  # a public page (login_not_required) asks no second factor either
-        from agencies.mfa import mfa_session_needs_code
+        from agencies.mfa import mfa_session_asserted_by, mfa_session_needs_code
 
         if mfa_session_needs_code(request):
             return redirect(f"{_url('mfa_verify')}?next={_quote(request.get_full_path())}")
         if name == "mfa_setup" or not settings.MFA_REQUIRED or not user_requires_mfa(user):
             return None
+        if mfa_session_asserted_by(request):
+            return None  # the identity provider verified a second factor at this sign-in
         return redirect(f"{_url('mfa_setup')}?next={_quote(request.get_full_path())}")
 
 

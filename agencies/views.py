@@ -7,8 +7,9 @@ from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.signals import user_login_failed
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET
 
 from agencies.access import get_visible_or_404
@@ -25,7 +26,25 @@ class PortalLoginView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         context["demo_mode"] = settings.DEMO_MODE
         context["mfa_required"] = settings.MFA_REQUIRED
+        # The button of the province's identity provider (sso.oidc, docs/sso.md).
+        context["oidc_enabled"] = settings.OIDC_ENABLED
         return context
+
+
+class PortalLogoutView(auth_views.LogoutView):
+    """Django's sign-out, then on to where a sign-in route ends its own session too.
+
+    Each function named in settings.SIGN_OUT_HOOKS is asked, before the portal's session
+    (which it reads) ends, for a URL; the first URL given is where the browser goes next
+    (the identity provider's sign-out: sso.oidc.provider_logout_url). None: Django's way."""
+
+    def post(self, request, *args, **kwargs):
+        onward = next(
+            (url for hook in settings.SIGN_OUT_HOOKS if (url := import_string(hook)(request))),
+            None,
+        )
+        response = super().post(request, *args, **kwargs)
+        return HttpResponseRedirect(onward) if onward else response
 
 
 class PortalPasswordChangeView(auth_views.PasswordChangeView):

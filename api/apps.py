@@ -6,3 +6,6 @@ class ApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "api"
     verbose_name = _("Giao diện lập trình (API)")
+
+    def ready(self) -> None:
+        from api import access  # noqa: F401  (registers the visibility rules)

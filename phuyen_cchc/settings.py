@@ -443,6 +443,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Names of the choice sets that share a field name ("status", "role") in several models.
+    "ENUM_NAME_OVERRIDES": {
+        "TaskStatusEnum": "coordination.models.Task.Status",
+        "ParticipationStatusEnum": "coordination.models.Participation.Status",
+        "ParticipationRoleEnum": "coordination.models.Participation.Role",
+        "ReportRoundStatusEnum": "reports.models.ReportRound.Status",
+        "AgencyReportStatusEnum": "reports.models.AgencyReport.Status",
+    },
 }
 
 # --- iCal feeds (docs/api.md, "Lịch") ----------------------------------------------------------
@@ -450,10 +458,127 @@ SPECTACULAR_SETTINGS = {
 ICAL_ALARM_DAYS = env_int("ICAL_ALARM_DAYS", 1)
 
 # --- OpenID Connect sign-in (docs/sso.md), off by default -------------------------------------
+# The province's identity provider through mozilla-django-oidc (authorization code flow with
+# PKCE and nonce) and the portal's backend sso.oidc.PortalOIDCBackend. The provider's
+# endpoints come from its discovery document (OIDC_OP_DISCOVERY_URL: the issuer or the full
+# .well-known/openid-configuration URL), fetched at the first sign-in and kept for
+# OIDC_DISCOVERY_CACHE_SECONDS; an endpoint set here one by one wins over the document.
 OIDC_ENABLED = env_bool("OIDC_ENABLED", False)
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid profile email")
+OIDC_OP_DISCOVERY_URL = env_str("OIDC_OP_DISCOVERY_URL")
+OIDC_DISCOVERY_CACHE_SECONDS = env_int("OIDC_DISCOVERY_CACHE_SECONDS", 3600)
+OIDC_OP_ISSUER = env_str("OIDC_OP_ISSUER")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT")
+OIDC_OP_LOGOUT_ENDPOINT = env_str("OIDC_OP_LOGOUT_ENDPOINT")
+OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", True)
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
+# The provider's TLS certificate is always checked; OIDC_CA_BUNDLE names a CA file to check
+# it against (e.g. the government CA) instead of the system's.
+OIDC_VERIFY_SSL = env_str("OIDC_CA_BUNDLE") or True
+# Who the user is, their body and roles (sso.identity.apply_identity), from these claims of
+# the ID token or the userinfo answer. OIDC_ROLE_MAP ("provider value=portal role,...")
+# translates the provider's role names; without it the claim holds portal role codes.
+OIDC_USERNAME_CLAIM = env_str("OIDC_USERNAME_CLAIM", "preferred_username")
+OIDC_AGENCY_CLAIM = env_str("OIDC_AGENCY_CLAIM", "cchc_agency")
+OIDC_ROLES_CLAIM = env_str("OIDC_ROLES_CLAIM", "cchc_roles")
+OIDC_ROLE_MAP: dict[str, str] = {}
+for _pair in env_list("OIDC_ROLE_MAP"):
+    _value, _sep, _role = (part.strip() for part in _pair.partition("="))
+    if not (_sep and _value and _role):
+        raise ImproperlyConfigured(f"OIDC_ROLE_MAP: {_pair!r} is not 'provider value=role'.")
+    OIDC_ROLE_MAP[_value] = _role
+# A user the portal does not know is refused, or created from the claims (body required).
+OIDC_CREATE_USERS = env_bool("OIDC_CREATE_USERS", False)
+# The portal's own second factor is skipped when the ID token's `amr` holds one of these
+# methods or its `acr` is one of these levels (agencies.mfa.mfa_session_asserted).
+OIDC_MFA_AMR = env_list("OIDC_MFA_AMR", "mfa,otp,hwk,sms")
+OIDC_MFA_ACR = env_list("OIDC_MFA_ACR", "")
+# Sign-out ends the provider's session too (RP-initiated logout with id_token_hint) when it
+# publishes an end_session_endpoint: the ID token is kept in the session for that.
+OIDC_STORE_ID_TOKEN = True
+OIDC_OP_LOGOUT_URL_METHOD = "sso.oidc.provider_logout_url"
+SIGN_OUT_HOOKS = [OIDC_OP_LOGOUT_URL_METHOD]
+if OIDC_ENABLED:
+    _oidc_endpoints = (
+        OIDC_OP_AUTHORIZATION_ENDPOINT,
+        OIDC_OP_TOKEN_ENDPOINT,
+        OIDC_OP_USER_ENDPOINT,
+        OIDC_OP_JWKS_ENDPOINT,
+    )
+    if not (OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET):
+        raise ImproperlyConfigured(
+            "OIDC_ENABLED=1 needs OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET (docs/sso.md)."
+        )
+    if not (OIDC_OP_DISCOVERY_URL or all(_oidc_endpoints)):
+        raise ImproperlyConfigured(
+            "OIDC_ENABLED=1 needs OIDC_OP_DISCOVERY_URL, or the authorization, token, user "
+            "and JWKS endpoints one by one (docs/sso.md)."
+        )
+    # After the lockout (first) and the portal's own passwords.
+    AUTHENTICATION_BACKENDS.append("sso.oidc.PortalOIDCBackend")
+    # The sign-out form's redirect goes on to the provider: allowed as a form target (CSP).
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += sorted(
+        {
+            "/".join(url.split("/", 3)[:3])
+            for url in (OIDC_OP_DISCOVERY_URL, OIDC_OP_LOGOUT_ENDPOINT)
+            if url.startswith(("https://", "http://"))
+        }
+    )
 
 # --- LDAP directory sign-in (docs/sso.md), off by default -------------------------------------
+# sso.ldap.PortalLDAPBackend (django-auth-ldap) after the lockout and the portal's own
+# passwords: the service account finds the user, the user's password is checked by binding
+# as them, directory groups give the roles (LDAP_ROLE_GROUPS) and the body comes from the
+# entry's LDAP_AGENCY_ATTR or a group (LDAP_AGENCY_GROUPS), through sso.identity. Mappings
+# are "group DN=value" pairs separated by ";" (sso/ldap_config.py). Needs `.[ldap]`.
 LDAP_ENABLED = env_bool("LDAP_ENABLED", False)
+if LDAP_ENABLED:
+    try:
+        import ldap
+        from django_auth_ldap.config import LDAPSearch
+
+        from sso import ldap_config
+    except ImportError as exc:
+        raise ImproperlyConfigured("LDAP_ENABLED=1 needs pip install '.[ldap]'.") from exc
+    AUTH_LDAP_SERVER_URI = env_str("LDAP_SERVER_URI", "ldap://127.0.0.1")
+    AUTH_LDAP_START_TLS = env_bool("LDAP_START_TLS", False)
+    AUTH_LDAP_CONNECTION_OPTIONS = ldap_config.connection_options(
+        timeout=env_int("LDAP_TIMEOUT", 5), ca_file=env_str("LDAP_CA_FILE")
+    )
+    AUTH_LDAP_BIND_DN = env_str("LDAP_BIND_DN")
+    AUTH_LDAP_BIND_PASSWORD = env_str("LDAP_BIND_PASSWORD")
+    AUTH_LDAP_USER_SEARCH = LDAPSearch(
+        env_str("LDAP_USER_SEARCH_BASE"),
+        ldap.SCOPE_SUBTREE,
+        env_str("LDAP_USER_FILTER", "(uid=%(user)s)"),
+    )
+    _ldap_group_type = env_str("LDAP_GROUP_TYPE", "groupOfNames")
+    AUTH_LDAP_GROUP_TYPE = ldap_config.group_type(_ldap_group_type)
+    AUTH_LDAP_GROUP_SEARCH = LDAPSearch(
+        env_str("LDAP_GROUP_SEARCH_BASE"), ldap.SCOPE_SUBTREE, f"(objectClass={_ldap_group_type})"
+    )
+    # The backend writes the user itself (sso.identity) and asks the directory at every
+    # sign-in, so a change of group counts from the next one.
+    AUTH_LDAP_ALWAYS_UPDATE_USER = False
+    AUTH_LDAP_CACHE_TIMEOUT = 0
+    LDAP_ROLE_GROUPS = ldap_config.parse_map("LDAP_ROLE_GROUPS", env_str("LDAP_ROLE_GROUPS"))
+    LDAP_AGENCY_GROUPS = ldap_config.parse_map("LDAP_AGENCY_GROUPS", env_str("LDAP_AGENCY_GROUPS"))
+    LDAP_AGENCY_ATTR = env_str("LDAP_AGENCY_ATTR", "departmentNumber")
+    LDAP_NAME_ATTRS = env_list("LDAP_NAME_ATTRS", "displayName,cn")
+    LDAP_EMAIL_ATTR = env_str("LDAP_EMAIL_ATTR", "mail")
+    if not (env_str("LDAP_USER_SEARCH_BASE") and env_str("LDAP_GROUP_SEARCH_BASE")):
+        raise ImproperlyConfigured(
+            "LDAP_ENABLED=1 needs LDAP_USER_SEARCH_BASE and LDAP_GROUP_SEARCH_BASE."
+        )
+    if not LDAP_ROLE_GROUPS:
+        raise ImproperlyConfigured("LDAP_ENABLED=1 needs LDAP_ROLE_GROUPS (group DN=role;...).")
+    AUTHENTICATION_BACKENDS.append("sso.ldap.PortalLDAPBackend")
 
 LOGGING = {
     "version": 1,

@@ -13,7 +13,18 @@ from django.apps import apps
 from agencies.access import visibility_rules
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["agencies", "signing", "coordination", "scoring", "reports", "bench", "phuyen_cchc"]
+APPS = [
+    "agencies",
+    "signing",
+    "coordination",
+    "scoring",
+    "reports",
+    "sso",
+    "feeds",
+    "api",
+    "bench",
+    "phuyen_cchc",
+]
 # Which top-level packages each package may import (the ground floor first).
 MAY_IMPORT = {
     "agencies": {"agencies"},
