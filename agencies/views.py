@@ -3,13 +3,15 @@ from __future__ import annotations
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_credentials, get_lockout_response
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.signals import user_login_failed
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from agencies.access import get_visible_or_404
@@ -53,6 +55,21 @@ class PortalPasswordChangeView(auth_views.PasswordChangeView):
     session ends and the lockout page answers, as it would at the sign-in form."""
 
     form_class = PortalPasswordChangeForm
+
+    def dispatch(self, request, *args, **kwargs):
+        # A user who signs in through the province's provider or directory has no portal
+        # password: their password is changed there, and a "wrong old password" here must not
+        # count towards their lockout.
+        if request.user.is_authenticated and not request.user.has_usable_password():
+            messages.info(
+                request,
+                _(
+                    "Tài khoản của anh/chị đăng nhập bằng tài khoản định danh hoặc thư mục của "
+                    "tỉnh: hãy đổi mật khẩu ở đó."
+                ),
+            )
+            return redirect("profile")
+        return super().dispatch(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
         if AxesProxyHandler.is_locked(request, self._credentials()):

@@ -342,3 +342,32 @@ def test_without_slapd_the_ldap_tests_fail_saying_what_to_install(monkeypatch, t
     monkeypatch.setattr(ldap_support, "SLAPD", str(tmp_path / "slapd"))
     with pytest.raises(pytest.fail.Exception, match="apt-get install slapd ldap-utils"):
         ldap_support.start_directory(tmp_path)
+
+
+@pytest.mark.django_db
+def test_a_directory_user_changes_the_password_in_the_directory_not_here(ldap_on):
+    client = Client()
+    client.post(reverse("login"), {"username": "nguyenvanan", "password": DIRECTORY_PASSWORD})
+    profile = client.get(reverse("profile"))
+    assert reverse("password_change") not in profile.content.decode()
+    before = SecurityEvent.objects.count()
+    answer = client.post(
+        reverse("password_change"),
+        {"old_password": "sai", "new_password1": "Mk-moi-2026!x", "new_password2": "Mk-moi-2026!x"},
+        follow=True,
+    )
+    assert answer.redirect_chain[-1][0] == reverse("profile")
+    assert "hãy đổi mật khẩu ở đó" in answer.content.decode()
+    assert not User.objects.get(username="nguyenvanan").has_usable_password()
+    assert not events("login_failed", "nguyenvanan")
+    assert SecurityEvent.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_a_refused_directory_user_sees_the_reason_not_the_wrong_password_text(ldap_on):
+    answer = Client().post(
+        reverse("login"), {"username": "lethicuc", "password": DIRECTORY_PASSWORD}
+    )
+    html = answer.content.decode()
+    assert "không đúng" not in html
+    assert "SXYZ" in html
