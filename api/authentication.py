@@ -64,7 +64,7 @@ class TokenAuthentication(BaseAuthentication):
                 _("Khóa truy cập API đã hết hạn. Hãy tạo khóa mới trong trang cá nhân.")
             )
         if not token.user.is_active:
-            raise AuthenticationFailed(_("Tài khoản của khóa này đã bị khóa."))
+            raise AuthenticationFailed(_("Tài khoản của khóa này đã bị vô hiệu hóa."))
         token_touch(token, now)
         return token.user, token
 

@@ -38,16 +38,16 @@ NON_FIELD_KEYS = frozenset({"non_field_errors", "__all__"})
 # DRF exception class → (code, Vietnamese message when DRF's own detail is used).
 _MESSAGES = (
     (exceptions.NotAuthenticated, "not_authenticated", gettext_lazy(
-        "Chưa xác thực: hãy gửi token cá nhân trong tiêu đề Authorization: Bearer <token>."
+        "Chưa xác thực: hãy gửi khóa truy cập API trong tiêu đề Authorization: Bearer <khóa>."
     )),
     (exceptions.AuthenticationFailed, "authentication_failed", gettext_lazy(
-        "Xác thực không thành công: token không đúng, đã hết hạn hoặc đã bị thu hồi."
+        "Xác thực không thành công: khóa truy cập API không đúng, đã hết hạn hoặc đã bị thu hồi."
     )),
     (exceptions.PermissionDenied, "permission_denied", gettext_lazy(
-        "Bạn không có quyền thực hiện thao tác này."
+        "Anh/chị không có quyền thực hiện thao tác này."
     )),
     (exceptions.NotFound, "not_found", gettext_lazy(
-        "Không tìm thấy đối tượng, hoặc bạn không có quyền xem đối tượng này."
+        "Không tìm thấy đối tượng, hoặc anh/chị không có quyền xem đối tượng này."
     )),
     (exceptions.MethodNotAllowed, "method_not_allowed", gettext_lazy(
         "Địa chỉ này không nhận phương thức %(method)s."

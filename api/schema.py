@@ -12,7 +12,7 @@ from api.errors import ErrorSerializer
 
 _ERRORS = {
     "400": _("Dữ liệu gửi lên hoặc tham số lọc không hợp lệ."),
-    "401": _("Chưa xác thực, hoặc token không hợp lệ."),
+    "401": _("Chưa xác thực, hoặc khóa truy cập API không hợp lệ."),
     "403": _("Không có quyền thực hiện thao tác này."),
     "404": _("Không tìm thấy, hoặc không có quyền xem."),
     "405": _("Phương thức không được hỗ trợ."),

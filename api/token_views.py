@@ -37,7 +37,7 @@ def _status(token: ApiToken, now) -> tuple[str, str]:
     if token.revoked_at is not None:
         return _("Đã thu hồi"), "cancelled"
     if token.is_expired(now):
-        return _("Hết hạn"), "overdue"
+        return _("Đã hết hạn"), "overdue"
     return _("Đang dùng"), "on_time"
 
 

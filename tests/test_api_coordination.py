@@ -447,7 +447,7 @@ def test_roles_that_may_not_write_get_403_and_others_bodies_404(
         403,
         "permission_denied",
     )
-    assert body["message"] == "Bạn không có quyền thực hiện thao tác này."
+    assert body["message"] == "Anh/chị không có quyền thực hiện thao tác này."
     error(
         api(unrelated_focal).post(reverse("api:contribution-list"), payload, format="json"),
         404,

@@ -295,7 +295,7 @@ def test_last_use_is_written_at_most_once_a_minute_without_a_read(chair_focal):
         ("unknown", "không hợp lệ"),
         ("revoked", "đã bị thu hồi"),
         ("expired", "đã hết hạn"),
-        ("deactivated", "đã bị khóa"),
+        ("deactivated", "đã bị vô hiệu hóa"),
         ("malformed", "Bearer <khóa>"),
     ],
 )
