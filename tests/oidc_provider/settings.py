@@ -14,6 +14,10 @@ HERE = Path(__file__).resolve().parent
 SECRET_KEY = "oidc-test-provider-only-not-a-secret-0123456789-abcdefghijklmnop"
 DEBUG = True
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+# Cookies are scoped by host, not port: beside a portal on the same 127.0.0.1 (make sso-demo)
+# the provider's session must not overwrite the portal's.
+SESSION_COOKIE_NAME = "provider_sessionid"
+CSRF_COOKIE_NAME = "provider_csrftoken"
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
