@@ -8,6 +8,8 @@ of it."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -53,6 +55,12 @@ class ApiToken(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+    @property
+    def last_valid_moment(self):
+        """What the pages show: the last minute the token works (a token made to expire on
+        a day works to the end of it, i.e. up to the next midnight, exclusive)."""
+        return self.expires_at - dt.timedelta(seconds=1)
 
     def is_expired(self, now=None) -> bool:
         return self.expires_at <= (now or timezone.now())

@@ -425,3 +425,12 @@ def test_the_admin_lists_tokens_without_the_secret_and_revokes(chair_focal, djan
     assert token.revoked_at is not None
     assert token.history.latest().history_user == admin_user
     assert Client().get(ECHO, **bearer(key)).status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_token_made_to_expire_on_a_day_shows_that_day_to_its_last_minute(chair_focal):
+    day = timezone.localdate() + dt.timedelta(days=30)
+    tokens.token_create(user=chair_focal, name="Đến hết ngày", scope="read", expires_at=day)
+    page = login(chair_focal).get(reverse("api_token_list")).content.decode()
+    assert f"{day:%d/%m/%Y} 23:59" in page
+    assert f"{day + dt.timedelta(days=1):%d/%m/%Y}" not in page
