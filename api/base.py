@@ -50,17 +50,20 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 
+import django_filters
 from django.contrib.auth.decorators import login_not_required
 from django.core import validators as django_validators
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.renderers import JSONRenderer
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from rest_framework.views import APIView
 
 from agencies.forms import LINE_MAX_LENGTH, TEXT_MAX_LENGTH
+from agencies.forms import IntegerNumberField as PortalIntegerFormField
 from agencies.models import Agency
 from agencies.validators import (
     INTEGER_MAX,
@@ -106,6 +109,18 @@ class PortalFilterBackend(DjangoFilterBackend):
                 {name: [str(m) for m in errors] for name, errors in filterset.errors.items()}
             )
         return filterset.qs
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": INTEGER_MAX})
+class WholeNumberFilter(django_filters.NumberFilter):
+    """An id or a year: a whole number by the portal's number rule (1 to ``INTEGER_MAX``
+    unless narrowed); anything else is refused with a Vietnamese message, never sent to the
+    database."""
+
+    field_class = PortalIntegerFormField
+
+    def __init__(self, *args, min_value: int = 1, max_value: int = INTEGER_MAX, **kwargs):
+        super().__init__(*args, min_value=min_value, max_value=max_value, **kwargs)
 
 
 class PortalAPIMixin:
@@ -160,7 +175,8 @@ def call_service(service: Callable, /, *, fields: Mapping[str, str] | None = Non
 
 # --- Serializers ----------------------------------------------------------------------------
 
-# Vietnamese messages by DRF's error key; placeholders as DRF formats them.
+# DRF's error keys → the Vietnamese message for each; DRF fills the {placeholders} in them
+# as it does in its own messages.
 _MESSAGES = {
     "required": _("Trường này là bắt buộc."),
     "null": _("Trường này không được để trống (null)."),

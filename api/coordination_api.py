@@ -21,10 +21,14 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from agencies.forms import IntegerNumberField, PortalForm
+from agencies.forms import PortalForm
 from agencies.models import Agency
-from agencies.validators import INTEGER_MAX
-from api.base import PortalGenericViewSet, PortalReadOnlyViewSet, call_service
+from api.base import (
+    PortalGenericViewSet,
+    PortalReadOnlyViewSet,
+    WholeNumberFilter,
+    call_service,
+)
 from api.coordination_serializers import (
     AgencySerializer,
     AttachmentSerializer,
@@ -41,15 +45,6 @@ from coordination.forms import NOMINATION_FIELDS
 from coordination.models import Attachment, Contribution, Participation, Task
 
 # --- Filters --------------------------------------------------------------------------------
-
-
-class IdFilter(django_filters.NumberFilter):
-    """An id or a year: a whole number within bounds (the portal's number rule)."""
-
-    field_class = IntegerNumberField
-
-    def __init__(self, *args, min_value: int = 1, max_value: int = INTEGER_MAX, **kwargs):
-        super().__init__(*args, min_value=min_value, max_value=max_value, **kwargs)
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -83,7 +78,7 @@ class TaskFilter(coordination_forms.TaskFilter):
     status, body and its role, deadline range, timeliness, ordering), plus the year of the
     deadline and ``overdue``."""
 
-    year = IdFilter(
+    year = WholeNumberFilter(
         label=gettext_lazy("Năm của hạn xử lý"),
         field_name="due_date",
         lookup_expr="year",
@@ -107,8 +102,8 @@ class TaskFilter(coordination_forms.TaskFilter):
 
 
 class ContributionFilter(django_filters.FilterSet):
-    task = IdFilter(label=gettext_lazy("Nhiệm vụ"), field_name="participation__task_id")
-    agency = IdFilter(label=gettext_lazy("Cơ quan"), field_name="participation__agency_id")
+    task = WholeNumberFilter(label=gettext_lazy("Nhiệm vụ"), field_name="participation__task_id")
+    agency = WholeNumberFilter(label=gettext_lazy("Cơ quan"), field_name="participation__agency_id")
     form = django_filters.ChoiceFilter(
         label=gettext_lazy("Hình thức phối hợp"), choices=Contribution.Form.choices
     )

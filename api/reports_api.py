@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
-    extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import mixins
@@ -26,9 +25,12 @@ from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
-from agencies.forms import IntegerNumberField
-from agencies.validators import INTEGER_MAX
-from api.base import PortalGenericViewSet, PortalReadOnlyViewSet, call_service
+from api.base import (
+    PortalGenericViewSet,
+    PortalReadOnlyViewSet,
+    WholeNumberFilter,
+    call_service,
+)
 from api.reports_serializers import (
     AgencyReportDetailSerializer,
     AgencyReportSerializer,
@@ -47,17 +49,6 @@ def path_id(description: str) -> list[OpenApiParameter]:
 
 ROUND_ID = path_id("Mã (id) kỳ báo cáo.")
 REPORT_ID = path_id("Mã (id) báo cáo của cơ quan.")
-
-
-@extend_schema_field({"type": "integer", "minimum": 1, "maximum": INTEGER_MAX})
-class WholeNumberFilter(django_filters.NumberFilter):
-    """An id or a year: a whole number by the portal's number rule, 1 to ``INTEGER_MAX``
-    (anything else is refused with a Vietnamese message, never sent to the database)."""
-
-    field_class = IntegerNumberField
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, min_value=1, max_value=INTEGER_MAX, **kwargs)
 
 
 # --- Report rounds ----------------------------------------------------------------------------

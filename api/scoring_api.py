@@ -14,8 +14,8 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.base import PortalReadOnlyViewSet
-from api.reports_api import WholeNumberFilter, path_id
+from api.base import PortalReadOnlyViewSet, WholeNumberFilter
+from api.reports_api import path_id
 from api.scoring_serializers import PeriodResultsSerializer, ScoringPeriodSerializer, results_data
 from scoring import selectors
 from scoring.models import Criterion, ScoringPeriod
