@@ -3,7 +3,15 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from agencies.models import Agency, OutgoingMail, SecurityEvent, User
+from agencies.models import (
+    Agency,
+    AgencyName,
+    OutgoingMail,
+    Province,
+    SecurityEvent,
+    Succession,
+    User,
+)
 
 admin.site.site_header = _("Quản trị Cổng điều phối CCHC")
 admin.site.site_title = _("Quản trị CCHC")
@@ -16,7 +24,26 @@ class AgencyAdmin(SimpleHistoryAdmin):
     list_filter = ["kind", "level"]
     search_fields = ["code", "name", "short_name"]
     ordering = ["sort_order", "name"]
+
+    def get_inlines(self, request, obj):
+        return [SuccessionInline, AgencyNameInline]
+
+
+class SuccessionInline(admin.TabularInline):
+    model = Succession
+    fk_name = "predecessor"
+    extra = 0
     autocomplete_fields = ["successor"]
+
+
+class AgencyNameInline(admin.TabularInline):
+    model = AgencyName
+    extra = 0
+
+
+@admin.register(Province)
+class ProvinceAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "short_name", "valid_from", "valid_to"]
 
 
 @admin.register(User)

@@ -20,6 +20,17 @@ class AgenciesConfig(AppConfig):
         self._connect_security_signals()
         from agencies import visibility  # noqa: F401  (registers the visibility rules)
 
+        self._connect_province_signals()
+
+    def _connect_province_signals(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from agencies.lineage import forget_provinces
+        from agencies.models import Province
+
+        post_save.connect(forget_provinces, sender=Province, dispatch_uid="province.saved")
+        post_delete.connect(forget_provinces, sender=Province, dispatch_uid="province.deleted")
+
     def _connect_security_signals(self) -> None:
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed

@@ -152,3 +152,12 @@ DISTRICT_AGENCIES = [
 ]
 
 ALL_AGENCIES = PROVINCE_AGENCIES + DISTRICT_AGENCIES
+
+# The province as of 2021–2024: (name, short name as printed in a document's place line,
+# the regulation the portal carries out, printed at the foot of every page).
+PROVINCE = (
+    "tỉnh Phú Yên",
+    "Phú Yên",
+    "Quyết định số 1242/QĐ-UBND ngày 14/9/2021 của UBND tỉnh Phú Yên về Quy chế phối hợp tham "
+    "mưu tổ chức thực hiện công tác cải cách hành chính nhà nước",
+)

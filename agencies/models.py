@@ -19,8 +19,9 @@ class AgencyQuerySet(VisibleQuerySet):
             Q(valid_to__isnull=True) | Q(valid_to__gte=on)
         )
 
-    def lead(self) -> Agency:
-        return self.active().get(kind=Agency.Kind.LEAD)
+    def lead(self, on=None) -> Agency:
+        """The body leading CCHC on ``on`` (today by default)."""
+        return self.active(on).get(kind=Agency.Kind.LEAD)
 
 
 class Agency(models.Model):
@@ -28,6 +29,7 @@ class Agency(models.Model):
         LEAD = "lead", _("Cơ quan chủ trì CCHC (Sở Nội vụ)")
         DEPARTMENT = "department", _("Sở, ban, ngành")
         DISTRICT = "district", _("UBND cấp huyện")
+        COMMUNE = "commune", _("UBND cấp xã")
         OFFICE = "office", _("Văn phòng UBND tỉnh")
         OTHER = "other", _("Cơ quan khác")
 
@@ -50,12 +52,13 @@ class Agency(models.Model):
     sort_order = models.PositiveIntegerField(_("thứ tự"), default=100)
     valid_from = models.DateField(_("hiệu lực từ"), null=True, blank=True)
     valid_to = models.DateField(_("hiệu lực đến"), null=True, blank=True)
-    successor = models.ForeignKey(
+    successors = models.ManyToManyField(
         "self",
         verbose_name=_("cơ quan kế thừa"),
-        null=True,
+        through="Succession",
+        through_fields=("predecessor", "successor"),
+        symmetrical=False,
         blank=True,
-        on_delete=models.PROTECT,
         related_name="predecessors",
     )
     email = models.EmailField(_("thư điện tử"), blank=True)
@@ -113,6 +116,107 @@ class Agency(models.Model):
     @property
     def is_active(self) -> bool:
         return self.exists_on(timezone.localdate())
+
+
+class Succession(models.Model):
+    """One body's work passing to another on a date (a merge, a split, a rename or an
+    abolition). A split has several rows for one predecessor, one of them the default."""
+
+    class Change(models.TextChoices):
+        MERGE = "merge", _("Hợp nhất, sáp nhập")
+        SPLIT = "split", _("Chia tách")
+        RENAME = "rename", _("Đổi tên")
+        ABOLISH = "abolish", _("Giải thể")
+
+    predecessor = models.ForeignKey(
+        Agency,
+        verbose_name=_("cơ quan trước"),
+        on_delete=models.PROTECT,
+        related_name="handed_over",
+    )
+    successor = models.ForeignKey(
+        Agency,
+        verbose_name=_("cơ quan kế thừa"),
+        on_delete=models.PROTECT,
+        related_name="taken_over",
+    )
+    change = models.CharField(_("hình thức"), max_length=10, choices=Change.choices)
+    effective_date = models.DateField(_("ngày hiệu lực"))
+    legal_basis = models.CharField(_("căn cứ"), max_length=500, blank=True)
+    is_default = models.BooleanField(_("nhận công việc đang mở"), default=True)
+
+    class Meta:
+        verbose_name = _("kế thừa cơ quan")
+        verbose_name_plural = _("kế thừa cơ quan")
+        ordering = ["effective_date", "predecessor_id", "-is_default", "successor_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["predecessor", "successor"], name="succession_once_per_pair"
+            ),
+            models.CheckConstraint(
+                condition=~Q(predecessor=models.F("successor")), name="succession_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.predecessor} → {self.successor} ({self.effective_date:%d/%m/%Y})"
+
+
+class AgencyName(models.Model):
+    """A name a body carried before a date: records before ``valid_to`` print it
+    (``agencies.lineage.name_on``). The body's own fields hold its current name."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="former_names")
+    code = models.CharField(_("mã"), max_length=20)
+    name = models.CharField(_("tên đầy đủ"), max_length=255)
+    short_name = models.CharField(_("tên ngắn"), max_length=100)
+    abbreviation = models.CharField(_("chữ viết tắt trên văn bản"), max_length=20)
+    valid_to = models.DateField(_("dùng đến ngày"))
+    legal_basis = models.CharField(_("căn cứ"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("tên cũ của cơ quan")
+        verbose_name_plural = _("tên cũ của cơ quan")
+        ordering = ["agency_id", "valid_to"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "valid_to"], name="agency_name_once_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (… {self.valid_to:%d/%m/%Y})"
+
+
+class Province(models.Model):
+    """The province the portal serves, valid-dated: pages and documents print the one in
+    force on their date (``agencies.lineage.province_on``). Nothing in the code names it."""
+
+    name = models.CharField(_("tên tỉnh"), max_length=100, help_text=_("Ví dụ: tỉnh Phú Yên"))
+    short_name = models.CharField(
+        _("tên ngắn"), max_length=60, help_text=_("Địa danh trên văn bản, ví dụ: Phú Yên")
+    )
+    valid_from = models.DateField(_("hiệu lực từ"), null=True, blank=True)
+    valid_to = models.DateField(_("hiệu lực đến"), null=True, blank=True)
+    legal_basis = models.CharField(_("căn cứ"), max_length=500, blank=True)
+    regulation = models.CharField(
+        _("quy chế phối hợp"),
+        max_length=500,
+        blank=True,
+        help_text=_("Văn bản quy định việc phối hợp CCHC, in ở chân trang."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("tỉnh")
+        verbose_name_plural = _("tỉnh")
+        ordering = [models.F("valid_from").asc(nulls_first=True)]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def exists_on(self, day) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or self.valid_to >= day
+        )
 
 
 class User(AbstractUser):

@@ -111,7 +111,7 @@ def agency_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
     agency = get_visible_or_404(
-        Agency.objects.select_related("successor").prefetch_related(
+        Agency.objects.prefetch_related(
             Prefetch(
                 "users",
                 queryset=User.objects.filter(is_active=True).prefetch_related("groups"),

@@ -54,7 +54,7 @@ class AgencySerializer(serializers.ModelSerializer):
             "valid_from",
             "valid_to",
             "is_active",
-            "successor",
+            "successors",
         ]
         read_only_fields = fields
 

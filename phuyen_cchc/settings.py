@@ -336,8 +336,8 @@ else:
     }
 
 # Portal configuration (nothing in the code is specific to one province).
-PORTAL_PROVINCE_NAME = env_str("PORTAL_PROVINCE_NAME", "Phú Yên")
-PORTAL_PLACE_NAME = env_str("PORTAL_PLACE_NAME", "Phú Yên")
+PORTAL_PROVINCE_NAME = env_str("PORTAL_PROVINCE_NAME", "")
+PORTAL_REGULATION = env_str("PORTAL_REGULATION", "")
 # Days before a deadline when the first reminder goes out.
 REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 3)
 # Saturdays/Sundays made working days by a government swap (ISO dates, comma-separated).

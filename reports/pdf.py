@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from agencies.lineage import name_on, province_on
 from agencies.mail import absolute_url
 from agencies.models import Agency
 from agencies.people import director_of
@@ -35,6 +36,8 @@ STATIC_DIR = Path(settings.BASE_DIR) / "static"
 PDF_CSS = STATIC_DIR / "css" / "pdf.css"
 PDF_TEMPLATES = Path(settings.BASE_DIR) / "templates" / "reports" / "pdf"
 NBSP = "\u00a0"
+# People's Committees below the province print no superior body and sign "TM. ỦY BAN NHÂN DÂN".
+LOCAL_KINDS = {Agency.Kind.DISTRICT, Agency.Kind.COMMUNE}
 
 # WeasyPrint and fontTools log every layout and subsetting step (and a HarfBuzz notice).
 for _name in ("weasyprint", "weasyprint.progress", "fontTools"):
@@ -78,7 +81,8 @@ def vn_date(day: dt.date) -> str:
 
 
 def place_date(day: dt.date) -> str:
-    return f"{settings.PORTAL_PLACE_NAME}, {vn_date(day)}"
+    """`Phú Yên, ngày 05 tháng 3 năm 2024`: the place is the province in force that day."""
+    return f"{province_on(day).short_name}, {vn_date(day)}"
 
 
 def short_date(day: dt.date | dt.datetime | None) -> str:
@@ -111,22 +115,23 @@ def letter_symbol(agency: Agency) -> str:
     return f"{agency.abbreviation}-CCHC"
 
 
-def issuer_lines(agency: Agency) -> tuple[str, str]:
-    """(superior body, issuing body) in capitals for the header's left column."""
-    province = settings.PORTAL_PROVINCE_NAME.upper()
-    if agency.kind == Agency.Kind.DISTRICT:
-        name = agency.name.upper()
+def issuer_lines(agency: Agency, day: dt.date | None = None) -> tuple[str, str]:
+    """(superior body, issuing body) in capitals for the header's left column, with the
+    names in force on ``day`` (a 2024 document prints the body and province of 2024)."""
+    province = province_on(day).upper
+    name = name_on(agency, day).name.upper()
+    if agency.kind in LOCAL_KINDS:
         prefix = "ỦY BAN NHÂN DÂN "
         return "", (prefix.strip() + "\n" + name[len(prefix) :]) if name.startswith(
             prefix
         ) else name
-    return _("UBND TỈNH %(province)s") % {"province": province}, agency.name.upper()
+    return _("UBND TỈNH %(province)s") % {"province": province}, name
 
 
 def head_of(agency: Agency) -> list[str]:
     """Signing authority lines for a body's own report."""
     name = agency.name.lower()
-    if agency.kind == Agency.Kind.DISTRICT:
+    if agency.kind in LOCAL_KINDS:
         return [_("TM. ỦY BAN NHÂN DÂN"), _("CHỦ TỊCH")]
     if name.startswith("ban"):
         return [_("TRƯỞNG BAN")]
@@ -137,13 +142,13 @@ def head_of(agency: Agency) -> list[str]:
     return [_("GIÁM ĐỐC")]
 
 
-def lead_signer() -> tuple[list[str], str]:
-    director = director_of(Agency.objects.lead())
+def lead_signer(day: dt.date | None = None) -> tuple[list[str], str]:
+    director = director_of(Agency.objects.lead(on=day))
     return [_("KT. GIÁM ĐỐC"), _("PHÓ GIÁM ĐỐC")], (director.full_name if director else "")
 
 
 def header(agency: Agency, *, number: int | None, symbol: str, day: dt.date, subject="") -> dict:
-    superior, issuer = issuer_lines(agency)
+    superior, issuer = issuer_lines(agency, day)
     return {
         "superior": superior,
         "issuer": issuer,
@@ -245,7 +250,7 @@ def layout_version() -> str:
     files = [*sorted(PDF_TEMPLATES.glob("*.html")), LOCALE_FILE, *CONTENT_MODULES]
     for path in files:
         digest.update(path.read_bytes() if path.exists() else b"")
-    digest.update(f"{settings.PORTAL_PROVINCE_NAME}|{settings.PORTAL_PLACE_NAME}".encode())
+    digest.update(f"{settings.PORTAL_PROVINCE_NAME}|{settings.PORTAL_REGULATION}".encode())
     return digest.hexdigest()[:16]
 
 

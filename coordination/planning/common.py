@@ -7,7 +7,6 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 
-from agencies.models import Agency
 from coordination import calendar, services
 from coordination.models import Task
 
@@ -30,14 +29,6 @@ def same_day_next_year(day: dt.date) -> dt.date:
 def a_year_later(day: dt.date) -> dt.date:
     """The same date a year later, moved to the next working day when it is not one."""
     return next_working_day(same_day_next_year(day))
-
-
-def body_on(agency: Agency, day: dt.date) -> Agency | None:
-    """The body itself on ``day``, else its successor (two steps at most), else None."""
-    for candidate in (agency, agency.successor, agency.successor and agency.successor.successor):
-        if candidate is not None and candidate.exists_on(day):
-            return candidate
-    return None
 
 
 def service_errors(*, due_date: dt.date, spec: services.ParticipantSpec, **fields) -> list[str]:

@@ -11,12 +11,12 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from agencies import history
+from agencies.lineage import body_on
 from agencies.models import Agency
 from coordination import access, services
 from coordination.models import Participation, Task
 from coordination.planning.common import (
     a_year_later,
-    body_on,
     day_text,
     same_day_next_year,
     service_errors,
@@ -53,16 +53,12 @@ def plan_years(actor) -> list[int]:
 
 
 def _source_items(actor, year: int, *, ids=None, query: str = "", category: str = ""):
-    contributors = P.objects.filter(role=P.Role.CONTRIBUTE).select_related(
-        "agency__successor__successor"
-    )
+    contributors = P.objects.filter(role=P.Role.CONTRIBUTE).select_related("agency")
     items = (
         Task.objects.visible_to(actor)
         .filter(due_date__year=year)
         .exclude(status=Task.Status.CANCELLED)
-        .select_related(
-            "chair_agency__successor__successor", "tracking_agency__successor__successor"
-        )
+        .select_related("chair_agency", "tracking_agency")
         .prefetch_related(Prefetch("participations", contributors, to_attr="contributor_parts"))
         .order_by("due_date", "pk")
     )
