@@ -27,15 +27,19 @@ class Handover:
     successors: list[Agency]  # every successor (several for a split); includes ``successor``
     effective_date: dt.date
     legal_basis: str
-    # Per-object choices made in the preview for a split: "task:12" -> successor's id.
-    choices: dict[str, int] = field(default_factory=dict)
+    # Per-object choices made in the preview for a split: "task:12" -> the successor's code
+    # (or id).
+    choices: dict[str, str | int] = field(default_factory=dict)
+    # Who applies the plan (history names them; the system account when None).
+    actor: object = None
 
     def successor_for(self, key: str) -> Agency:
         """The successor the officer chose for ``key`` ("task:12"), else the default."""
         chosen = self.choices.get(key)
-        for agency in self.successors:
-            if agency.pk == chosen:
-                return agency
+        if chosen is not None:
+            for agency in self.successors:
+                if chosen in (agency.pk, agency.code):
+                    return agency
         return self.successor
 
     @property

@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Bodies that reorganise (issue 15): plans of mergers, splits, renames and abolitions.
+    "reorg",
     "sso",
     "feeds",
     "api",

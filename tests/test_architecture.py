@@ -19,6 +19,7 @@ APPS = [
     "coordination",
     "scoring",
     "reports",
+    "reorg",
     "sso",
     "feeds",
     "api",
@@ -35,6 +36,8 @@ MAY_IMPORT = {
     "coordination": {"agencies", "coordination"},
     "scoring": {"agencies", "coordination", "scoring"},
     "reports": {"agencies", "signing", "coordination", "scoring", "reports"},
+    # Reorganisation plans hand every app's open work over through its succession.py.
+    "reorg": {"agencies", "coordination", "scoring", "reports", "reorg"},
     # Sign-in through the province's identity provider or directory: users and bodies only.
     "sso": {"agencies", "sso"},
     # Calendar feeds of deadlines: items and report rounds.
