@@ -134,7 +134,11 @@ class AgencyViewSet(PortalReadOnlyViewSet):
     filterset_class = AgencyFilter
 
     def get_queryset(self):
-        return Agency.objects.visible_to(self.request.user).order_by("sort_order", "name")
+        return (
+            Agency.objects.visible_to(self.request.user)
+            .prefetch_related("successors", "predecessors")
+            .order_by("sort_order", "name")
+        )
 
 
 # --- Items ----------------------------------------------------------------------------------

@@ -37,6 +37,18 @@ class AgencySerializer(serializers.ModelSerializer):
     level_label = serializers.CharField(source="get_level_display", read_only=True)
     is_active = serializers.SerializerMethodField()
     email = serializers.CharField(read_only=True, help_text=_("Thư điện tử (có thể trống)."))
+    successors = serializers.SlugRelatedField(
+        slug_field="code",
+        many=True,
+        read_only=True,
+        help_text=_("Mã các cơ quan kế thừa công việc khi cơ quan này kết thúc."),
+    )
+    predecessors = serializers.SlugRelatedField(
+        slug_field="code",
+        many=True,
+        read_only=True,
+        help_text=_("Mã các cơ quan trước đã chuyển công việc sang cơ quan này."),
+    )
 
     class Meta:
         model = Agency
@@ -55,6 +67,7 @@ class AgencySerializer(serializers.ModelSerializer):
             "valid_to",
             "is_active",
             "successors",
+            "predecessors",
         ]
         read_only_fields = fields
 

@@ -18,7 +18,7 @@ from icalendar import Alarm, Calendar, Event, vDuration
 
 from feeds.selectors import Deadline
 
-PRODID = "-//Sở Nội vụ tỉnh Phú Yên//Cổng điều phối CCHC//VI"
+PRODID = "-//Cổng điều phối CCHC//Lịch hạn xử lý//VI"
 TIMEZONE = "Asia/Ho_Chi_Minh"
 REFRESH = dt.timedelta(hours=1)  # how often a calendar program should read the feed again
 ALARM_HOUR = 9  # the reminder rings at this hour, ICAL_ALARM_DAYS days before

@@ -393,7 +393,7 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # officers, leadership, council members and administrators when MFA_REQUIRED is on.
 # `make demo` turns it off (MFA_REQUIRED=0); production keeps the default.
 MFA_REQUIRED = env_bool("MFA_REQUIRED", True)
-OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "CCHC Phú Yên")
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Cổng điều phối CCHC")
 MFA_RECOVERY_CODES = 10
 
 # Audit of security events: days kept before `manage.py prune_security_events` deletes them.

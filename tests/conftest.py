@@ -38,6 +38,24 @@ def _test_settings(tmp_path, settings):
 
 
 @pytest.fixture(autouse=True)
+def _province_in_memory():
+    """Pages read the province from this process's memory (agencies.lineage); start every
+    test with the migrated row already read, as a running server has it, so query counts
+    don't depend on which test rendered a page first. Saving a Province clears it."""
+    from agencies import lineage
+    from agencies.data import PROVINCE
+    from agencies.models import Province
+
+    name, short_name, regulation = PROVINCE
+    lineage._memo.update(
+        rows=[Province(name=name, short_name=short_name, regulation=regulation)],
+        until=float("inf"),
+    )
+    yield
+    lineage.forget_provinces()
+
+
+@pytest.fixture(autouse=True)
 def _migrated_data_in_transactional_tests(request):
     """A transactional test (threads, workers) starts from the migrated data: the bodies and
     their groups, content types and permissions. Django's serialized rollback restores them
@@ -58,6 +76,9 @@ def _migrated_data_in_transactional_tests(request):
         return
     emit_post_migrate_signal(0, False, "default")  # content types and permissions
     importlib.import_module("agencies.migrations.0002_load_phuyen_agencies").load(django_apps, None)
+    importlib.import_module("agencies.migrations.0007_bodies_over_time").load_province(
+        django_apps, None
+    )
 
 
 @pytest.fixture
