@@ -6,7 +6,7 @@ PORT ?= 8000
 DEMO_PASSWORD ?= PhuYen@CCHC2024
 export DEMO_PASSWORD
 
-.PHONY: bench demo sso-demo test install system-deps system-deps-demo migrate seed serve lint format check messages scaleout
+.PHONY: bench demo demo-2025 seed-2025 sso-demo test install system-deps system-deps-demo migrate seed serve lint format check messages scaleout
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,20 @@ seed: migrate
 demo: system-deps-demo seed
 	@echo "Cổng điều phối CCHC đang chạy tại http://127.0.0.1:$(PORT), cùng một worker xử lý công việc nền (Ctrl+C để dừng cả hai)"
 	DEMO_MODE=1 MFA_REQUIRED=0 $(PY) manage.py run_demo 127.0.0.1:$(PORT)
+
+# The demo after the 2025 reorganisation (issue 15): the same history, then the three plans of
+# reorg/plans/ applied in order, so the portal stands in Đắk Lắk today (README, "The 2025
+# scenario"). Its own database and files, so `make demo` keeps the province as it was.
+DEMO_2025_ENV = SQLITE_PATH=$(CURDIR)/db.sqlite3-2025 MEDIA_ROOT=$(CURDIR)/media/scenario-2025
+
+seed-2025: install messages
+	$(DEMO_2025_ENV) $(PY) manage.py migrate --noinput -v0
+	$(DEMO_2025_ENV) $(PY) manage.py createcachetable
+	$(DEMO_2025_ENV) TASKS_BACKEND=immediate EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend $(PY) manage.py seed_demo --scenario 2025
+
+demo-2025: system-deps-demo seed-2025
+	@echo "Cổng điều phối CCHC (kịch bản sắp xếp 2025) đang chạy tại http://127.0.0.1:$(PORT), cùng một worker xử lý công việc nền (Ctrl+C để dừng cả hai)"
+	$(DEMO_2025_ENV) DEMO_MODE=1 MFA_REQUIRED=0 $(PY) manage.py run_demo 127.0.0.1:$(PORT)
 
 # The demo with the test LDAP directory and OpenID Connect provider beside it (docs/sso.md).
 sso-demo: system-deps seed

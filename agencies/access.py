@@ -159,5 +159,7 @@ def nav_for(user) -> dict[str, bool]:
         "reports": True,
         "agencies": True,
         "jobs": sees_jobs(user),
+        # Reorganisation plans (reorg.access.manages_plans: Nội vụ officers, administrators).
+        "reorg": is_noivu_officer(user),
         "admin": user.is_staff,
     }

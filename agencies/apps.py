@@ -25,11 +25,13 @@ class AgenciesConfig(AppConfig):
     def _connect_province_signals(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from agencies.lineage import forget_provinces
-        from agencies.models import Province
+        from agencies.lineage import forget_provinces, on_succession_changed
+        from agencies.models import Province, Succession
 
         post_save.connect(forget_provinces, sender=Province, dispatch_uid="province.saved")
         post_delete.connect(forget_provinces, sender=Province, dispatch_uid="province.deleted")
+        post_save.connect(on_succession_changed, sender=Succession, dispatch_uid="succ.saved")
+        post_delete.connect(on_succession_changed, sender=Succession, dispatch_uid="succ.deleted")
 
     def _connect_security_signals(self) -> None:
         from axes.signals import user_locked_out

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import OperationalError, ProgrammingError
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyName, Province, Succession
@@ -88,7 +89,13 @@ _memo: dict[str, object] = {}
 def _cached_provinces() -> list[Province]:
     now = time.monotonic()
     if _memo.get("until", 0) < now:
-        _memo["rows"] = list(Province.objects.all())
+        try:
+            rows = list(Province.objects.all())
+        except (OperationalError, ProgrammingError):
+            # A database not migrated yet (the error pages of a server just started) has
+            # no provinces: the header falls back to the settings, nothing is remembered.
+            return []
+        _memo["rows"] = rows
         _memo["until"] = now + PROVINCE_TTL
     return _memo["rows"]
 
@@ -116,14 +123,38 @@ def predecessor_ids(agency_ids) -> set[int]:
 
 def readable_agency_ids(user) -> list[int]:
     """The user's body and every body before it: the records a successor's users read
-    (read-only; acting stays with their own body). Computed once per user object."""
+    (read-only; acting stays with their own body). From the body's ``archive_ids``, so no
+    query beyond loading the user's body."""
     if not getattr(user, "agency_id", None):
         return []
-    cached = getattr(user, "_readable_agency_ids", None)
-    if cached is None:
-        cached = [user.agency_id, *sorted(predecessor_ids([user.agency_id]))]
-        user._readable_agency_ids = cached
-    return cached
+    return [user.agency_id, *user.agency.archive_ids]
+
+
+def on_succession_changed(sender, instance, **kwargs) -> None:
+    """Signal receiver: a succession written or removed (the reorganisation service, the
+    admin) changes the archive of its successor and of every body after it."""
+    refresh_archive([instance.successor_id])
+
+
+def refresh_archive(agency_ids) -> None:
+    """Recompute ``archive_ids`` of ``agency_ids`` and of every body after them (call it
+    after writing successions; a handful of queries per generation)."""
+    pending = {pk for pk in agency_ids if pk}
+    seen: set[int] = set()
+    while pending:
+        for agency_id in pending:
+            Agency.objects.filter(pk=agency_id).update(
+                archive_ids=sorted(predecessor_ids([agency_id]))
+            )
+        seen |= pending
+        pending = (
+            set(
+                Succession.objects.filter(predecessor_id__in=pending).values_list(
+                    "successor_id", flat=True
+                )
+            )
+            - seen
+        )
 
 
 def default_successor(agency: Agency) -> Agency | None:
@@ -192,4 +223,5 @@ __all__ = [
     "predecessor_ids",
     "province_on",
     "readable_agency_ids",
+    "refresh_archive",
 ]

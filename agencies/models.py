@@ -62,10 +62,14 @@ class Agency(models.Model):
         related_name="predecessors",
     )
     email = models.EmailField(_("thư điện tử"), blank=True)
+    # Every body before this one (through successions, however many steps back): the
+    # archive its users read. Kept by ``agencies.lineage.refresh_archive`` whenever a
+    # succession is written, so access rules read it with the user's body, without a query.
+    archive_ids = models.JSONField(default=list, blank=True, editable=False)
     group = models.OneToOneField(
         Group, on_delete=models.PROTECT, related_name="agency", editable=False, null=True
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["archive_ids"])
 
     objects = AgencyQuerySet.as_manager()
 

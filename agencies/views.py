@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_credentials, get_lockout_response
 from django.conf import settings
@@ -10,12 +12,14 @@ from django.contrib.auth.signals import user_login_failed
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from agencies.access import get_visible_or_404
 from agencies.forms import PortalAuthenticationForm, PortalPasswordChangeForm
+from agencies.lineage import lineage, name_on
 from agencies.models import Agency, User
 from agencies.roles import ROLE_LABELS
 
@@ -94,29 +98,63 @@ class PortalPasswordChangeView(auth_views.PasswordChangeView):
         return get_lockout_response(self.request, None, credentials)
 
 
+def _directory_day(request: HttpRequest) -> tuple[dt.date, str]:
+    """The date the directory is shown for (``?on=YYYY-MM-DD``, today by default) and the
+    message when the date given is not one."""
+    today = timezone.localdate()
+    raw = request.GET.get("on", "").strip()
+    if not raw:
+        return today, ""
+    try:
+        return dt.date.fromisoformat(raw), ""
+    except ValueError:
+        return today, _(
+            "Ngày “%(raw)s” không hợp lệ: hãy chọn một ngày (ví dụ 2025-03-01); đang hiện "
+            "danh bạ hôm nay."
+        ) % {"raw": raw[:40]}
+
+
 @require_GET
 def agency_list(request: HttpRequest) -> HttpResponse:
-    agencies = list(Agency.objects.visible_to(request.user).order_by("sort_order", "name"))
+    """The bodies in existence on a date ("Danh bạ tại ngày", today by default) under the
+    names they carried then, or every body ever (``?ended=1``), grouped by kind."""
+    day, date_error = _directory_day(request)
+    everything = request.GET.get("ended") == "1"
+    queryset = Agency.objects.visible_to(request.user).prefetch_related("former_names")
+    if not everything:
+        queryset = queryset.active(day)
+    rows = [
+        {"agency": a, "name": name_on(a, day), "current": a.exists_on(day)}
+        for a in queryset.order_by("sort_order", "name")
+    ]
     groups = [
-        (kind_label, [a for a in agencies if a.kind == kind])
-        for kind, kind_label in Agency.Kind.choices
+        (label, [r for r in rows if r["agency"].kind == kind])
+        for kind, label in Agency.Kind.choices
     ]
     return render(
         request,
         "agencies/agency_list.html",
-        {"groups": [(label, items) for label, items in groups if items]},
+        {
+            "groups": [(label, items) for label, items in groups if items],
+            "day": day,
+            "is_today": day == timezone.localdate(),
+            "everything": everything,
+            "date_error": date_error,
+        },
     )
 
 
 @require_GET
 def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """A body, its people, the names it carried before and its lineage (the bodies whose
+    work it took over and those that took over its own, with dates and legal basis)."""
     agency = get_visible_or_404(
         Agency.objects.prefetch_related(
             Prefetch(
                 "users",
                 queryset=User.objects.filter(is_active=True).prefetch_related("groups"),
             ),
-            "predecessors",
+            "former_names",
         ),
         request.user,
         code=code,
@@ -132,7 +170,16 @@ def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
         }
         for u in agency.users.all()
     ]
-    return render(request, "agencies/agency_detail.html", {"agency": agency, "people": people})
+    return render(
+        request,
+        "agencies/agency_detail.html",
+        {
+            "agency": agency,
+            "people": people,
+            "lineage": lineage(agency),
+            "former_names": sorted(agency.former_names.all(), key=lambda n: n.valid_to),
+        },
+    )
 
 
 @require_GET

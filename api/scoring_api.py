@@ -65,7 +65,7 @@ class ScoringPeriodViewSet(PortalReadOnlyViewSet):
         results = selectors.period_results(period, request.user)
         areas = list(
             Criterion.objects.filter(
-                criteria_set_id__in=[period.department_set_id, period.district_set_id], depth=1
+                criteria_set_id__in=[pk for pk in period.set_ids.values() if pk], depth=1
             )
             .only("pk", "code", "title", "criteria_set_id")
             .order_by("criteria_set_id", "sort_order")

@@ -68,6 +68,14 @@ class AreaScoreSerializer(AnswerSerializer):
     applicable_max = _decimal()
 
 
+class PreviousResultSerializer(AnswerSerializer):
+    """A result of the year before: the body's own or one of its predecessors'."""
+
+    agency_id = serializers.IntegerField()
+    name = serializers.CharField(help_text="Tên cơ quan trong năm trước.")
+    index = _decimal(allow_null=True)
+
+
 class ResultRowSerializer(AnswerSerializer):
     """One body's result, as a row of the results page."""
 
@@ -77,7 +85,13 @@ class ResultRowSerializer(AnswerSerializer):
     band = serializers.CharField(allow_blank=True, help_text="Xếp loại theo các mức của đợt.")
     achieved = _decimal(allow_null=True, help_text="Tổng điểm đạt; null khi không xếp hạng.")
     applicable_max = _decimal(help_text="Tổng điểm tối đa của các tiêu chí áp dụng.")
+    name = serializers.CharField(help_text="Tên cơ quan trong năm được chấm điểm.")
     previous_index = _decimal(allow_null=True, help_text="Chỉ số năm trước (đã công bố).")
+    previous_label = serializers.CharField(
+        allow_blank=True,
+        help_text="“Năm trước (của …)” khi kết quả năm trước là của các cơ quan trước đó.",
+    )
+    previous_results = PreviousResultSerializer(many=True)
     change = _decimal(allow_null=True, help_text="Chỉ số trừ chỉ số năm trước.")
     excluded = serializers.BooleanField(help_text="Không xếp hạng khi công bố.")
     excluded_reason = serializers.CharField(allow_blank=True)
@@ -85,9 +99,9 @@ class ResultRowSerializer(AnswerSerializer):
 
 
 class ResultGroupSerializer(AnswerSerializer):
-    """The results of one group (departments, or district people's committees)."""
+    """The results of one group (departments, district or commune people's committees)."""
 
-    target = serializers.ChoiceField(choices=["department", "district"])
+    target = serializers.ChoiceField(choices=["department", "district", "commune"])
     label = serializers.CharField()
     areas = ResultAreaSerializer(many=True)
     rows = ResultRowSerializer(many=True)
@@ -125,7 +139,13 @@ def _row(row: ResultRow, areas: list[Criterion]) -> dict:
         "band": "" if hidden else row.band,
         "achieved": None if hidden else row.totals.achieved,
         "applicable_max": row.totals.applicable_max,
+        "name": row.name or agency.name,
         "previous_index": row.previous_index,
+        "previous_label": row.previous_label,
+        "previous_results": [
+            {"agency_id": p.agency_id, "name": p.name, "index": p.index}
+            for p in row.previous_results
+        ],
         "change": row.change,
         "excluded": hidden,
         "excluded_reason": row.excluded,
@@ -144,7 +164,7 @@ def _row(row: ResultRow, areas: list[Criterion]) -> dict:
 def results_data(period: ScoringPeriod, results: dict, areas: list[Criterion]) -> dict:
     """The results page's data (``selectors.period_results`` and the areas of the
     period's sets) as the response's plain values."""
-    set_ids = {"department": period.department_set_id, "district": period.district_set_id}
+    set_ids = {str(target): pk for target, pk in period.set_ids.items()}
     groups = []
     for group in results["groups"]:
         own = [a for a in areas if a.criteria_set_id == set_ids[group["target"]]]

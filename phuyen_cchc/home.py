@@ -10,16 +10,23 @@ reads no feature app.
 - A council member: her appraisal assignments first (``scoring.selectors.appraisal_work``),
   links only where she can act; her body's coordination work only if another role of
   hers works on it.
-- Everyone with a body: the body's work, each tile linking to the rows it counts."""
+- Everyone with a body: the body's work, each tile linking to the rows it counts.
+- In the demo (``DEMO_MODE``), once the province has changed (more than one ``Province``
+  row, as after ``seed_demo --scenario 2025``): a notice that only the first province's
+  area is loaded."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from agencies import roles
 from agencies.access import is_council_member, reads_everything
+from agencies.models import Province
 from coordination.selectors import agency_work, province_overview, task_tiles
 from reports.selectors import latest_round_missing
 from scoring.selectors import appraisal_work
@@ -34,8 +41,29 @@ def _works_for_body(user) -> bool:
     )
 
 
+def demo_area_notice() -> str:
+    """In the demo, once the province has merged into another: only the former province's
+    bodies are loaded, not the other province's own. Names come from the ``Province`` rows
+    (the earliest and the one in force today); nothing here names a province. One query,
+    in the demo only."""
+    if not settings.DEMO_MODE:
+        return ""
+    rows = list(Province.objects.all())  # ordered by valid_from, the first province first
+    if len(rows) < 2:
+        return ""
+    today = timezone.localdate()
+    current = next((row for row in rows if row.exists_on(today)), None)
+    former = rows[0]
+    if current is None or current.short_name == former.short_name:
+        return ""
+    return _(
+        "Dữ liệu trình diễn chỉ gồm các cơ quan, địa phương thuộc tỉnh %(former)s cũ; các cơ "
+        "quan của tỉnh %(current)s trước sắp xếp chưa được nạp."
+    ) % {"former": former.short_name, "current": current.short_name}
+
+
 def home_context(user) -> dict:
-    context: dict = {"is_overview": reads_everything(user)}
+    context: dict = {"is_overview": reads_everything(user), "area_notice": demo_area_notice()}
     if reads_everything(user):
         context["tiles"] = task_tiles(user)
         context["overview"] = province_overview(limit=None, task_counts=False)

@@ -22,6 +22,8 @@ urlpatterns = [
     path("tasks/", include("coordination.urls")),
     path("scoring/", include("scoring.urls")),
     path("reports/", include("reports.urls")),
+    # Reorganisation plans (issue 15): Nội vụ officers and administrators.
+    path("reorganisation/", include("reorg.urls")),
     path("", home, name="home"),
     path("", include("agencies.urls")),
 ]

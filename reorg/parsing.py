@@ -130,7 +130,8 @@ def rows_from_table(table: list[list[str]]) -> list[PlanRow]:
 
 
 def _row(number: int, cells: dict) -> tuple[PlanRow, list[str]]:
-    """One line and what is wrong with it on its own (the plan's checks come later)."""
+    """One line and what is wrong with it on its own (long: one check per column; the
+    plan's checks come later)."""
     errors = []
 
     def err(message: str, **values) -> None:

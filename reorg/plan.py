@@ -99,7 +99,9 @@ def read(rows: list[PlanRow], bodies: dict[str, Agency] | None = None) -> Readin
                 )
                 continue
             ended_at[code] = row.line
-            reading.endings.append(Ending(code, row.change, [row.to_code], row.to_code, row.line, row.legal_basis))
+            reading.endings.append(
+                Ending(code, row.change, [row.to_code], row.to_code, row.line, row.legal_basis)
+            )
     for code, group in splits.items():
         if code in ended_at:
             err(

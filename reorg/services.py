@@ -90,7 +90,8 @@ def plan_apply(plan: Plan, *, actor, choices=None, deactivate_users: bool = Fals
         for agency in ending:  # a lead that ends goes before its successor exists
             agency.valid_to = day - dt.timedelta(days=1)
             history.save(agency, reason, actor, update_fields=["valid_to"])
-        _rename(renames(reading, bodies), day, reason, actor)
+        renamed = renames(reading, bodies)
+        _rename(renamed, day, reason, actor)
         create_bodies(reading, bodies)
         summary = {}
         for handover, item in handovers(reading, bodies, plan, actor):
@@ -118,7 +119,7 @@ def plan_apply(plan: Plan, *, actor, choices=None, deactivate_users: bool = Fals
         plan.summary = {
             "ended": summary,
             "created": sorted(reading.created),
-            "renamed": [agency.code for agency, _row in renames(reading, bodies)],
+            "renamed": [agency.code for agency, _row in renamed],
         }
         try:
             with transaction.atomic():

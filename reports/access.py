@@ -1,4 +1,8 @@
-"""Who sees and does what in reporting (the app's half of the access contract)."""
+"""Who sees and does what in reporting (the app's half of the access contract).
+
+A body reads its own records and those of every body before it (``readable``: the
+archive a successor inherits, ``agencies.lineage.readable_agency_ids``); it acts only on
+its own (``reports_actions``)."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from agencies.access import (  # noqa: F401  (re-exported for the app's views)
     register_visibility,
     require,
 )
+from agencies.lineage import readable_agency_ids
 from reports.models import (
     AgencyReport,
     ConsolidatedReport,
@@ -27,20 +32,29 @@ from reports.models import (
 # --- Visibility ---------------------------------------------------------------------
 
 
+def readable(queryset, user, field: str = "agency_id"):
+    """Rows of the user's body or of a body before it (read only; none without a body)."""
+    if not user.is_authenticated or not user.agency_id:
+        return queryset.none()
+    return queryset.filter(**{f"{field}__in": readable_agency_ids(user)})
+
+
 @register_visibility(ReportRound)
 def _rounds(queryset, user):
-    """All rounds for read-everything roles, else the rounds the user's body owes."""
+    """All rounds for read-everything roles, else the rounds the user's body owes or a
+    body before it owed."""
     if reads_everything(user):
         return queryset
-    return own_body(queryset, user, "required_agencies__pk").distinct()
+    return readable(queryset, user, "required_agencies__pk").distinct()
 
 
 @register_visibility(AgencyReport)
 def _agency_reports(queryset, user):
-    """A body sees its own reports; officers and leadership see every body's."""
+    """A body sees its own reports and those of the bodies before it; officers and
+    leadership see every body's."""
     if reads_everything(user):
         return queryset
-    return own_body(queryset, user)
+    return readable(queryset, user)
 
 
 @register_visibility(ReportAttachment)
@@ -80,12 +94,13 @@ def sees_every_issued_document(user) -> bool:
 @register_visibility(IssuedDocument)
 def _issued_documents(queryset, user):
     """The register (sổ văn bản đã ban hành): all of it for ``sees_every_issued_document``;
-    a body sees what it issued and what was addressed to it."""
+    a body sees what it (or a body before it) issued and what was addressed to it."""
     if sees_every_issued_document(user):
         return queryset
     if not user.is_authenticated or not user.agency_id:
         return queryset.none()
-    return queryset.filter(Q(issuer_id=user.agency_id) | Q(recipient_id=user.agency_id))
+    ids = readable_agency_ids(user)
+    return queryset.filter(Q(issuer_id__in=ids) | Q(recipient_id__in=ids))
 
 
 # --- Action flags -------------------------------------------------------------------

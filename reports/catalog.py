@@ -5,8 +5,10 @@ A view turns what the reader asked for into an ``Ask`` (kind, object key, parame
 name). ``Ask.data_key`` is the version of the data the document would be built from,
 computed without building anything: the layout version (``pdf.layout_version``), the kind,
 object and parameters, today's date (unissued documents carry it, and lateness is as of
-today) and, for each history table the document reads (``SPECS[kind].sources``), its last
-history id and how many of its rows lie among the last ``TAIL`` ids. Every change writes a
+today), the names bodies and the province carried over time (``_names``: a document
+prints the names of its date) and, for each history table the document reads
+(``SPECS[kind].sources``), its last history id and how many of its rows lie among the
+last ``TAIL`` ids. Every change writes a
 history row, so it raises the last id; the count catches a transaction that committed
 after a later one (PostgreSQL hands out ids before commit). Deleting a row writes a
 history row too. An issued report has a fixed key instead (``Ask.fixed_key``): it is
@@ -34,7 +36,7 @@ from django.http import QueryDict
 from django.utils import timezone, translation
 
 from agencies.access import reads_everything
-from agencies.models import Agency, User
+from agencies.models import Agency, AgencyName, Province, User
 from coordination.models import Attachment, Contribution, Participation, Task
 from reports import pdf
 from reports.models import (
@@ -113,7 +115,9 @@ class Ask:
         else:
             versions = [version_of(source) for source in SPECS[self.kind].sources(self.params)]
             today = timezone.localdate().isoformat()
-            parts = [pdf.layout_version(), self.kind, self.object_key, shown, today, versions]
+            names = _names()
+            parts = [pdf.layout_version(), self.kind, self.object_key, shown, today, names]
+            parts.append(versions)
         payload = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
         return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -171,6 +175,27 @@ def html_of(kind: str, params: dict, user) -> str:
 
 
 # --- Sources: the history tables each document reads ----------------------------------------
+
+
+def _names() -> str:
+    """The version of the names a document may print for its date (two small queries): the
+    province's valid-dated rows and bodies' former names, as they are now. A renamed body
+    or a new province changes it, so a stored document is built again with the names of its
+    date; an issued one keeps the names it was issued with (its key is fixed)."""
+    rows = [
+        list(
+            Province.objects.order_by("pk").values_list(
+                "pk", "name", "short_name", "valid_from", "valid_to", "regulation"
+            )
+        ),
+        list(
+            AgencyName.objects.order_by("pk").values_list(
+                "pk", "agency_id", "code", "name", "short_name", "abbreviation", "valid_to"
+            )
+        ),
+    ]
+    payload = json.dumps(rows, default=str, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
 def _signer() -> str:

@@ -4,13 +4,17 @@ letter.
 
 Dates are passed as dates and formatted by the templates; the administrative frame
 (header, type and summary, signature and recipients) is added by ``reports.pdf``, which
-renders and stores the document.
+renders and stores the document. Bodies are printed with their names on the document's
+date (``names_on``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import prefetch_related_objects
+
+from agencies.lineage import name_on
 from agencies.models import Agency
 from reports.models import AgencyReport, ConsolidatedReport, ReportRound
 from reports.selectors import (
@@ -21,16 +25,29 @@ from reports.selectors import (
     submission_table,
 )
 
+
+def names_on(agencies, day: dt.date | None) -> dict[int, str]:
+    """Each body's name on ``day`` by its id (one query for their former names)."""
+    bodies = [a for a in agencies if a is not None]
+    if not bodies:
+        return {}
+    prefetch_related_objects(bodies, "former_names")
+    return {a.pk: name_on(a, day).name for a in bodies}
+
+
 # --- a. The province's consolidated report ----------------------------------------------
 
 
-def consolidated_content(rnd: ReportRound, cons: ConsolidatedReport | None) -> dict:
+def consolidated_content(
+    rnd: ReportRound, cons: ConsolidatedReport | None, day: dt.date | None = None
+) -> dict:
     """The submission table and its counts, the edited sections and the indicator totals
-    (frozen at issue once the report is issued)."""
+    (frozen at issue once the report is issued); bodies named as on ``day``."""
     issued = cons is not None and cons.is_issued
     totals = cons.indicator_totals if issued else indicator_totals(rnd)
     texts = cons.sections if cons else {}
     table = submission_table(rnd)
+    names = names_on([row["agency"] for row in table], day)
     return {
         "round": {
             "title": rnd.title,
@@ -41,7 +58,7 @@ def consolidated_content(rnd: ReportRound, cons: ConsolidatedReport | None) -> d
         "illustrative": rnd.illustrative,
         "submissions": [
             {
-                "agency": row["agency"].name,
+                "agency": names[row["agency"].pk],
                 "date": row["report"].first_submitted_at,
                 "state": str(SUBMISSION_LABELS[row["state"]]),
             }
@@ -68,12 +85,13 @@ def _count_states(table: list[dict]) -> dict[str, int]:
 # --- b. One body's report ------------------------------------------------------------------
 
 
-def agency_report_content(report: AgencyReport) -> dict:
+def agency_report_content(report: AgencyReport, day: dt.date | None = None) -> dict:
+    """One body's report, the body named as on ``day`` (the document's date)."""
     rnd = report.round
     return {
         "draft": report.status in {AgencyReport.Status.DRAFT, AgencyReport.Status.RETURNED},
         "round": {"start": rnd.period_start, "end": rnd.period_end},
-        "agency_name": report.agency.name,
+        "agency_name": name_on(report.agency, day).name,
         "illustrative": rnd.illustrative,
         "sections": [
             {"label": s["label"], "text": (report.sections.get(s["code"]) or "").strip()}
@@ -95,10 +113,10 @@ def agency_report_content(report: AgencyReport) -> dict:
 STATUS_COUNTS = ("chaired", "contributed", "done_on_time", "done_late", "submitted", "overdue")
 
 
-def _part_row(part, today: dt.date) -> dict:
+def _part_row(part, today: dt.date, names: dict[int, str]) -> dict:
     return {
         "task": part.task.title,
-        "agency": part.agency.name,
+        "agency": names.get(part.agency_id, part.agency.name),
         "role": part.get_role_display(),
         "due": part.eff_due,
         "days": (today - part.eff_due).days,
@@ -109,14 +127,17 @@ def coordination_status_content(date_from: dt.date, date_to: dt.date, today: dt.
     """Counts per body as ``coordination.timeliness`` classifies them; work sent and
     awaiting review has its own column ("Đã gửi, chờ xem xét"), neither done nor overdue."""
     rows = coordination_status(date_from, date_to, today)
+    overdue = [p for r in rows for p in r.overdue_items]
+    names = names_on([r.agency for r in rows] + [p.agency for p in overdue], today)
     return {
         "period": {"start": date_from, "end": date_to},
         "today": today,
         "rows": [
-            {"agency": r.agency.name, **{k: getattr(r, k) for k in STATUS_COUNTS}} for r in rows
+            {"agency": names[r.agency.pk], **{k: getattr(r, k) for k in STATUS_COUNTS}}
+            for r in rows
         ],
         "totals": {k: sum(getattr(r, k) for r in rows) for k in STATUS_COUNTS},
-        "overdue": [_part_row(p, today) for r in rows for p in r.overdue_items],
+        "overdue": [_part_row(p, today, names) for p in overdue],
     }
 
 
@@ -126,8 +147,12 @@ def coordination_status_content(date_from: dt.date, date_to: dt.date, today: dt.
 def reminder_content(agency: Agency, today: dt.date) -> dict:
     """The letter lists exactly the body's participations that are overdue today."""
     items = agency_overdue_items(agency, today)
+    chairs = [p.task.chair_agency for p in items]
+    names = names_on([agency, *chairs, *(p.agency for p in items)], today)
     return {
-        "addressee": agency.name,
+        "addressee": names[agency.pk],
         "today": today,
-        "items": [_part_row(p, today) | {"chair": p.task.chair_agency.name} for p in items],
+        "items": [
+            _part_row(p, today, names) | {"chair": names[p.task.chair_agency_id]} for p in items
+        ],
     }

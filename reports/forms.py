@@ -15,7 +15,13 @@ from agencies.widgets import (
     active_agencies,
 )
 from reports.models import ReportRound
-from reports.services import ConsolidatedEdit, indicator_bounds
+from reports.services import (
+    SCHEDULE,
+    ConsolidatedEdit,
+    default_window,
+    indicator_bounds,
+    round_bodies,
+)
 
 
 def _year_field() -> IntegerNumberField:
@@ -40,6 +46,26 @@ class RoundForm(PortalForm):
         queryset=active_agencies(),
         required=False,  # the service requires at least one body
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Offered: the bodies in existence on the round's deadline (``round_bodies``).
+        self.fields["agencies"].queryset = round_bodies(self.round_day())
+
+    def round_day(self):
+        """The deadline as sent (typed, else the period's default), None until known."""
+        if not self.is_bound:
+            return None
+        try:
+            typed = self.fields["deadline"].clean(self["deadline"].value())
+        except forms.ValidationError:
+            typed = None
+        if typed:
+            return typed
+        period, year = self.data.get("period"), self.data.get("year")
+        if period in SCHEDULE and str(year).isdigit() and 2000 <= int(year) <= 2100:
+            return default_window(period, int(year))[2]
+        return None
 
 
 class YearForm(PortalForm):

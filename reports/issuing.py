@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies import history
+from agencies.lineage import BodyName, name_on
 from agencies.models import Agency
 from reports import access, catalog, delivery, pdf, selectors
 from reports.models import GeneratedDocument, IssuedDocument
@@ -47,10 +48,18 @@ def next_number(issuer: Agency, year: int) -> int:
     return (last["n"] or 0) + 1
 
 
+def lead_of(when: dt.datetime | None = None) -> tuple[Agency, BodyName]:
+    """The lead body on the day of ``when`` (now by default) and its name of that day: a
+    document issued then is issued by it, under the abbreviation it had."""
+    day = timezone.localdate(when) if when else timezone.localdate()
+    lead = pdf.lead_on(day)
+    return lead, name_on(lead, day)
+
+
 def next_lead_number(when: dt.datetime | None = None) -> int:
     """The number the lead body's next document takes (what confirm pages announce)."""
     year = timezone.localtime(when or timezone.now()).year
-    return next_number(Agency.objects.lead(), year)
+    return next_number(pdf.lead_on(timezone.localdate(when) if when else None, names=False), year)
 
 
 def reference(row: IssuedDocument) -> str:
@@ -147,13 +156,13 @@ def _lead_signature() -> tuple[str, str]:
 
 def consolidated_entry(report) -> Entry:
     """The register entry of a round's consolidated report, signed as edited."""
-    lead = Agency.objects.lead()
+    lead, name = lead_of()
     return Entry(
         kind=Kind.CONSOLIDATED,
         object_key=catalog.consolidated_key(report.round),
         issuer=lead,
         title=report.round.title,
-        symbol=pdf.report_symbol(lead),
+        symbol=pdf.report_symbol(name),
         signer_title=report.signer_title,
         signer_name=report.signer_name,
     )
@@ -184,7 +193,7 @@ class ReminderPreview:
 
 
 def reminder_preview(agency: Agency) -> ReminderPreview:
-    lead = Agency.objects.lead()
+    _lead, name = lead_of()
     signer_title, signer_name = _lead_signature()
     return ReminderPreview(
         agency=agency,
@@ -192,7 +201,7 @@ def reminder_preview(agency: Agency) -> ReminderPreview:
         signer_title=signer_title,
         signer_name=signer_name,
         number=next_lead_number(),
-        symbol=pdf.letter_symbol(lead),
+        symbol=pdf.letter_symbol(name),
         previous=IssuedDocument.objects.filter(kind=Kind.REMINDER, recipient=agency)
         .order_by("-issued_at", "-pk")
         .first(),
@@ -227,7 +236,7 @@ def reminder_issue(*, actor, agency: Agency, when: dt.datetime | None = None) ->
     if problems := reminder_problems(preview):
         raise ValidationError(problems)
     when = when or timezone.now()
-    lead = Agency.objects.lead()
+    lead, _name = lead_of(when)
     stamp = timezone.localtime(when).strftime("%Y%m%d-%H%M%S-%f")  # one letter per moment
     return issue(
         actor=actor,
@@ -251,7 +260,8 @@ def reminder_issue(*, actor, agency: Agency, when: dt.datetime | None = None) ->
 @transaction.atomic
 def results_issue(*, actor, period, when: dt.datetime | None = None) -> IssuedDocument:
     """Issue a period's results as published (the ranking every body then downloads)."""
-    lead = Agency.objects.lead()
+    when = when or period.published_at
+    lead, name = lead_of(when)
     signer_title, signer_name = _lead_signature()
     return issue(
         actor=actor,
@@ -259,10 +269,10 @@ def results_issue(*, actor, period, when: dt.datetime | None = None) -> IssuedDo
         object_key=catalog.results_key(period),
         issuer=lead,
         title=_("Kết quả xác định Chỉ số cải cách hành chính năm %(y)s") % {"y": period.year},
-        symbol=pdf.report_symbol(lead),
+        symbol=pdf.report_symbol(name),
         signer_title=signer_title,
         signer_name=signer_name,
-        when=when or period.published_at,
+        when=when,
         params={"period": period.pk, "user": actor.pk},
         filename=f"ket-qua-chi-so-cchc-{period.year}-{period.pk}.pdf",
     )

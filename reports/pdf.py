@@ -20,12 +20,13 @@ from pathlib import Path
 
 import segno
 from django.conf import settings
+from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from agencies.lineage import name_on, province_on
+from agencies.lineage import BodyName, name_on, province_on
 from agencies.mail import absolute_url
 from agencies.models import Agency
 from agencies.people import director_of
@@ -105,14 +106,35 @@ def number_line(number: int | None, symbol: str) -> str:
     return _("Số: %(number)s/%(symbol)s") % {"number": f"{number:02d}", "symbol": symbol}
 
 
-def report_symbol(agency: Agency) -> str:
-    """A report's symbol (`BC-SNV`): the type abbreviation and the body's (Appendix III)."""
+def report_symbol(agency: Agency | BodyName) -> str:
+    """A report's symbol (`BC-SNV`): the type abbreviation and the body's (Appendix III);
+    pass the body's ``name_on`` a date for the abbreviation of that date."""
     return f"BC-{agency.abbreviation}"
 
 
-def letter_symbol(agency: Agency) -> str:
+def letter_symbol(agency: Agency | BodyName) -> str:
     """A letter's symbol (`SNV-CCHC`): the body and the division that drafted it."""
     return f"{agency.abbreviation}-CCHC"
+
+
+def with_names(*agencies: Agency) -> None:
+    """Load the bodies' former names (one query) so ``name_on`` asks nothing more."""
+    loaded = [getattr(a, "_prefetched_objects_cache", {}) for a in agencies]
+    pending = [a for a, cache in zip(agencies, loaded, strict=True) if "former_names" not in cache]
+    if pending:
+        prefetch_related_objects(pending, "former_names")
+
+
+def lead_on(day: dt.date | None = None, *, names: bool = True) -> Agency:
+    """The body leading CCHC on ``day`` (a document's date), with its former names loaded
+    (``names``); today's lead where no lead body was in force then."""
+    try:
+        lead = Agency.objects.lead(on=day)
+    except Agency.DoesNotExist:
+        lead = Agency.objects.lead()
+    if names:
+        with_names(lead)
+    return lead
 
 
 def issuer_lines(agency: Agency, day: dt.date | None = None) -> tuple[str, str]:
@@ -128,9 +150,9 @@ def issuer_lines(agency: Agency, day: dt.date | None = None) -> tuple[str, str]:
     return _("UBND TỈNH %(province)s") % {"province": province}, name
 
 
-def head_of(agency: Agency) -> list[str]:
-    """Signing authority lines for a body's own report."""
-    name = agency.name.lower()
+def head_of(agency: Agency, day: dt.date | None = None) -> list[str]:
+    """Signing authority lines for a body's own report (by its name on ``day``)."""
+    name = name_on(agency, day).name.lower()
     if agency.kind in LOCAL_KINDS:
         return [_("TM. ỦY BAN NHÂN DÂN"), _("CHỦ TỊCH")]
     if name.startswith("ban"):
@@ -143,7 +165,8 @@ def head_of(agency: Agency) -> list[str]:
 
 
 def lead_signer(day: dt.date | None = None) -> tuple[list[str], str]:
-    director = director_of(Agency.objects.lead(on=day))
+    """(title lines, name): the director of the lead body of ``day`` (today by default)."""
+    director = director_of(lead_on(day, names=False))
     return [_("KT. GIÁM ĐỐC"), _("PHÓ GIÁM ĐỐC")], (director.full_name if director else "")
 
 
@@ -302,13 +325,13 @@ def consolidated_context(rnd: ReportRound) -> dict:
     (``reports.documents``): number and date once issued, the signer as edited."""
     cons = ConsolidatedReport.objects.filter(round=rnd).first()
     issued = cons is not None and cons.is_issued
-    signer_title, signer_name = lead_signer()
+    day = timezone.localdate(cons.issued_at) if issued else timezone.localdate()
+    signer_title, signer_name = lead_signer(day)
     if cons and cons.signer_title:
         signer_title = [line for line in cons.signer_title.splitlines() if line.strip()]
     if cons and cons.signer_name:
         signer_name = cons.signer_name
-    lead = Agency.objects.lead()
-    day = timezone.localdate(cons.issued_at) if issued else timezone.localdate()
+    lead = lead_on(day)
     number = cons.number if issued else None
     recipients = [
         _("Bộ Nội vụ (Vụ Cải cách hành chính)"),
@@ -316,11 +339,11 @@ def consolidated_context(rnd: ReportRound) -> dict:
         _("Các cơ quan, đơn vị, địa phương"),
     ]
     return {
-        "head": header(lead, number=number, symbol=report_symbol(lead), day=day),
+        "head": header(lead, number=number, symbol=report_symbol(name_on(lead, day)), day=day),
         "doc_type": _("BÁO CÁO"),
         "summary": summary_of(rnd.title),
-        "issuer_name": lead.name,
-        **documents.consolidated_content(rnd, cons),
+        "issuer_name": name_on(lead, day).name,
+        **documents.consolidated_content(rnd, cons, day),
         "closing": _closing(recipients, signer_title, signer_name),
     }
 
@@ -330,14 +353,17 @@ def consolidated_context(rnd: ReportRound) -> dict:
 
 @in_vietnamese
 def agency_report_context(report: AgencyReport) -> dict:
+    """A body's report, with the body's name on its date (when sent, else today)."""
     rnd, agency = report.round, report.agency
     day = timezone.localdate(report.submitted_at) if report.submitted_at else timezone.localdate()
+    with_names(agency)
+    symbol = report_symbol(name_on(agency, day))
     return {
-        "head": header(agency, number=None, symbol=report_symbol(agency), day=day),
+        "head": header(agency, number=None, symbol=symbol, day=day),
         "doc_type": _("BÁO CÁO"),
         "summary": summary_of(rnd.title),
-        **documents.agency_report_content(report),
-        "closing": _closing([_("Sở Nội vụ (tổng hợp)")], head_of(agency), ""),
+        **documents.agency_report_content(report, day),
+        "closing": _closing([_("Sở Nội vụ (tổng hợp)")], head_of(agency, day), ""),
     }
 
 
@@ -346,14 +372,14 @@ def agency_report_context(report: AgencyReport) -> dict:
 
 @in_vietnamese
 def coordination_status_context(date_from: dt.date, date_to: dt.date, today: dt.date) -> dict:
-    lead = Agency.objects.lead()
-    signer_title, signer_name = lead_signer()
+    lead = lead_on(today)
+    signer_title, signer_name = lead_signer(today)
     recipients = [_("Thường trực UBND tỉnh (b/c)"), _("Các cơ quan, đơn vị, địa phương")]
     return {
-        "head": header(lead, number=None, symbol=report_symbol(lead), day=today),
+        "head": header(lead, number=None, symbol=report_symbol(name_on(lead, today)), day=today),
         "doc_type": _("BÁO CÁO"),
         "summary": _("Tình hình thực hiện các nhiệm vụ phối hợp về cải cách hành chính"),
-        "issuer_name": lead.name,
+        "issuer_name": name_on(lead, today).name,
         **documents.coordination_status_content(date_from, date_to, today),
         "closing": _closing(recipients, signer_title, signer_name),
     }
@@ -364,13 +390,14 @@ def coordination_status_context(date_from: dt.date, date_to: dt.date, today: dt.
 
 @in_vietnamese
 def reminder_context(agency: Agency, today: dt.date) -> dict:
-    lead = Agency.objects.lead()
-    signer_title, signer_name = lead_signer()
+    lead = lead_on(today)
+    signer_title, signer_name = lead_signer(today)
     subject = _("V/v đôn đốc thực hiện nhiệm vụ cải cách hành chính quá hạn")
     recipients = [_("Như trên"), _("Thường trực UBND tỉnh (b/c)")]
+    symbol = letter_symbol(name_on(lead, today))
     return {
-        "head": header(lead, number=None, symbol=letter_symbol(lead), day=today, subject=subject),
-        "issuer_name": lead.name,
+        "head": header(lead, number=None, symbol=symbol, day=today, subject=subject),
+        "issuer_name": name_on(lead, today).name,
         **documents.reminder_content(agency, today),
         "closing": _closing(recipients, signer_title, signer_name),
     }
@@ -384,9 +411,9 @@ def task_dossier_context(task, user) -> dict:
     """The administrative header around what the dossier says (``coordination.documents``)."""
     from coordination.documents import task_dossier_content
 
-    lead = Agency.objects.lead()
+    today = timezone.localdate()
     return {
-        "head": header(lead, number=None, symbol="", day=timezone.localdate()),
+        "head": header(lead_on(today), number=None, symbol="", day=today),
         "doc_type": _("HỒ SƠ NHIỆM VỤ PHỐI HỢP"),
         "summary": task.title,
         **task_dossier_content(task, user),
@@ -411,14 +438,14 @@ def scoring_results_context(period, user) -> dict:
     (``scoring.documents.results_content``), the header and closing are the document's."""
     from scoring.documents import results_content
 
-    lead = Agency.objects.lead()
-    signer_title, signer_name = lead_signer()
     today = timezone.localdate()
     day = timezone.localdate(period.published_at) if period.published_at else today
+    lead = lead_on(day)
+    signer_title, signer_name = lead_signer(day)
     return {
-        "head": header(lead, number=None, symbol=report_symbol(lead), day=day),
+        "head": header(lead, number=None, symbol=report_symbol(name_on(lead, day)), day=day),
         "doc_type": _("BÁO CÁO"),
-        "issuer_name": lead.name,
+        "issuer_name": name_on(lead, day).name,
         **results_content(period, user),
         "closing": _closing(
             [_("Thường trực UBND tỉnh (b/c)"), _("Các cơ quan, đơn vị, địa phương")],
@@ -433,11 +460,13 @@ def scorecard_context(assessment) -> dict:
     """One body's scorecard; the content is scoring's (``scoring.documents``)."""
     from scoring.documents import scorecard_content
 
-    lead = Agency.objects.lead()
-    signer_title, signer_name = lead_signer()
+    today = timezone.localdate()
+    lead = lead_on(today)
+    signer_title, signer_name = lead_signer(today)
+    addressee = name_on(assessment.agency, today).name
     return {
-        "head": header(lead, number=None, symbol=report_symbol(lead), day=timezone.localdate()),
+        "head": header(lead, number=None, symbol=report_symbol(name_on(lead, today)), day=today),
         "doc_type": _("BẢNG ĐIỂM"),
         **scorecard_content(assessment),
-        "closing": _closing([assessment.agency.name], signer_title, signer_name),
+        "closing": _closing([addressee], signer_title, signer_name),
     }

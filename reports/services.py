@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -66,8 +67,19 @@ def default_title(period: str, year: int) -> str:
     return titles[period] % {"year": year}
 
 
-def _default_agencies() -> list[Agency]:
-    return list(Agency.objects.active())
+def round_bodies(day: dt.date | None = None, current=()) -> QuerySet[Agency]:
+    """The bodies a round may require: those in existence on its deadline (``day``; today
+    while it is not known), plus those already in it (``current``). The one rule for the
+    picker and for the check of a new round."""
+    active = Agency.objects.active(on=day)
+    ids = [a.pk for a in current]
+    if ids:
+        active = Agency.objects.filter(Q(pk__in=active.values("pk")) | Q(pk__in=ids))
+    return active.order_by("sort_order", "name")
+
+
+def _default_agencies(deadline: dt.date | None) -> list[Agency]:
+    return list(round_bodies(deadline))
 
 
 def _check_round(title, period_start, period_end, deadline, agencies) -> None:
@@ -81,6 +93,11 @@ def _check_round(title, period_start, period_end, deadline, agencies) -> None:
         errors.append(_("Ngày kết thúc kỳ số liệu phải sau ngày bắt đầu."))
     if not agencies:
         errors.append(_("Hãy chọn ít nhất một cơ quan phải báo cáo."))
+    elif deadline and (absent := [a.name for a in agencies if not a.exists_on(deadline)]):
+        errors.append(
+            _("Cơ quan không hoạt động vào hạn gửi báo cáo (%(date)s): %(names)s.")
+            % {"date": deadline.strftime("%d/%m/%Y"), "names": "; ".join(absent)}
+        )
     if errors:
         raise ValidationError(errors)
 
@@ -112,7 +129,7 @@ def round_create(
         title = title.strip() or default_title(period, year)
         if ReportRound.objects.filter(year=year, period=period).exists():
             raise ValidationError(_("Kỳ báo cáo này của năm %(year)s đã có.") % {"year": year})
-    agencies = _default_agencies() if agencies is None else list(agencies)
+    agencies = _default_agencies(deadline) if agencies is None else list(agencies)
     _check_round(title, period_start, period_end, deadline, agencies)
     rnd = ReportRound(
         kind=kind,

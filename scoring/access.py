@@ -3,6 +3,9 @@
 A body works on its own assessment; a council member (or Nội vụ officer) on the
 assessments and areas assigned to them; Nội vụ and leadership read all. Published results
 are visible to every body taking part; before publication a body sees only its own.
+A body that took over others' work (a merge, a split, a rename) also reads the
+assessments of the bodies before it (``readable_agency_ids``): read only, every action
+flag below stays with the user's own body.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from agencies.access import (  # noqa: F401  (re-exported for the app's views)
     register_visibility,
     require,
 )
+from agencies.lineage import readable_agency_ids
 from scoring.models import (
     Appeal,
     AppraiserAssignment,
@@ -42,7 +46,8 @@ def _answering_sets(user):
 
 @register_visibility(Assessment)
 def _assessments(queryset, user):
-    """Own body's, assigned ones, the province's areas the body answers for, or all."""
+    """Own body's (and those of the bodies before it: the archive it reads), assigned ones,
+    the province's areas the body answers for, or all."""
     if reads_everything(user):
         return queryset
     assigned = AppraiserAssignment.objects.filter(user_id=user.pk)
@@ -50,7 +55,7 @@ def _assessments(queryset, user):
         period_id=OuterRef("period_id"), area__criteria_set_id=OuterRef("criteria_set_id")
     )
     return queryset.filter(
-        Q(agency_id=user.agency_id or 0)
+        Q(agency_id__in=readable_agency_ids(user) or [0])
         | Q(pk__in=assigned.filter(assessment__isnull=False).values("assessment_id"))
         | Q(Exists(by_area))
         | Q(criteria_set__in=_answering_sets(user))

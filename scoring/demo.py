@@ -184,6 +184,34 @@ def _import(noivu, rows, target, title, *, illustrative, note) -> CriteriaSet:
     return services.criteria_set_publish(actor=noivu, criteria_set=criteria_set)
 
 
+COMMUNE_NOTE = (
+    "Minh họa: chưa tìm thấy bộ tiêu chí Chỉ số CCHC cấp xã của Trung ương; dựng theo cấu "
+    "trúc bộ tiêu chí UBND cấp huyện minh họa (8 lĩnh vực, tổng 100 điểm)."
+)
+
+
+def commune_set(noivu, year: int) -> CriteriaSet:
+    """The illustrative commune-level set of ``year`` (data/commune_illustrative.csv),
+    imported and published through the services; the existing one when already there.
+    For the 2025 scenario, whose communes and wards are scored from 1/7/2025."""
+    existing = CriteriaSet.objects.filter(year=year, target=Target.COMMUNE).first()
+    if existing:
+        return existing
+    content = (DATA / "commune_illustrative.csv").read_bytes()
+    result, criteria_set = services.criteria_set_import(
+        actor=noivu,
+        file=SimpleUploadedFile("commune_illustrative.csv", content),
+        year=year,
+        target=Target.COMMUNE,
+        commit=True,
+        title=f"Bộ tiêu chí UBND cấp xã năm {year} (minh họa)",
+        is_illustrative=True,
+        source_note=COMMUNE_NOTE,
+    )
+    assert criteria_set is not None, result.errors
+    return services.criteria_set_publish(actor=noivu, criteria_set=criteria_set)
+
+
 def _entries(assessment: Assessment, ratio: Decimal, *, evidence: bool) -> list[ScoreEntry]:
     entries = []
     for score in assessment.scores.select_related("criterion"):

@@ -72,7 +72,7 @@ def scorecard_content(assessment: Assessment) -> dict:
 def _result_row(row) -> dict:
     return {
         "rank": row.rank or "–",
-        "agency": row.assessment.agency.name,
+        "agency": row.name,
         "achieved": figure(row.totals.achieved if row.totals.scored and not row.excluded else None),
         "max": figure(row.totals.applicable_max),
         "index": figure(row.index),
@@ -80,6 +80,8 @@ def _result_row(row) -> dict:
         if row.excluded
         else (row.band or "–"),
         "previous": figure(row.previous_index),
+        "previous_label": row.previous_label,
+        "previous_results": [(p.name, figure(p.index)) for p in row.previous_results],
     }
 
 

@@ -6,10 +6,20 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from agencies.spreadsheets import add_sheet, new_workbook, workbook_bytes
+from scoring.figures import figure
 
 
 def _number(value) -> float | None:
     return float(value) if value is not None else None
+
+
+def _previous_note(row) -> str:
+    """ "Năm trước (của …): 80 (Sở Tài chính); 75 (Sở Kế hoạch và Đầu tư)" when the year
+    before's results are not simply the body's own (a merge, a split, a rename)."""
+    if not row.previous_label:
+        return ""
+    parts = [f"{figure(p.index)} ({p.name})" for p in row.previous_results]
+    return f"{row.previous_label}: {'; '.join(parts)}"
 
 
 def results_workbook(period, results: dict) -> bytes:
@@ -27,13 +37,14 @@ def results_workbook(period, results: dict) -> bytes:
                 _("Xếp loại"),
                 _("Chỉ số năm trước (%)"),
                 _("Tăng/giảm"),
+                _("Ghi chú năm trước"),
             ]
         )
         for row in group["rows"]:
             writer.append(
                 [
                     row.rank,
-                    row.assessment.agency.name,
+                    row.name,
                     _number(row.totals.achieved),
                     _number(row.totals.applicable_max),
                     _number(row.index),
@@ -42,6 +53,7 @@ def results_workbook(period, results: dict) -> bytes:
                     else row.band,
                     _number(row.previous_index),
                     _number(row.change),
+                    _previous_note(row),
                 ]
             )
     if not workbook.worksheets:

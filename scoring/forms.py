@@ -81,6 +81,9 @@ class PeriodForm(PortalForm):
     district_set = forms.ModelChoiceField(
         label=_("Bộ tiêu chí UBND cấp huyện"), queryset=CriteriaSet.objects.none(), required=False
     )
+    commune_set = forms.ModelChoiceField(
+        label=_("Bộ tiêu chí UBND cấp xã"), queryset=CriteriaSet.objects.none(), required=False
+    )
     province_set = forms.ModelChoiceField(
         label=_("Bộ tiêu chí tự chấm điểm của tỉnh"),
         queryset=CriteriaSet.objects.none(),
@@ -111,11 +114,14 @@ class PeriodForm(PortalForm):
         published = CriteriaSet.objects.filter(status=CriteriaSet.Status.PUBLISHED)
         self.fields["department_set"].queryset = published.filter(target=Target.DEPARTMENT)
         self.fields["district_set"].queryset = published.filter(target=Target.DISTRICT)
+        self.fields["commune_set"].queryset = published.filter(target=Target.COMMUNE)
         self.fields["province_set"].queryset = published.filter(target=Target.PROVINCE)
         scored = Agency.objects.active().exclude(kind=Agency.Kind.OTHER)
         self.fields["agencies"].queryset = scored
         self.fields["agencies"].initial = list(
-            scored.filter(kind__in=[Agency.Kind.DEPARTMENT, Agency.Kind.DISTRICT])
+            scored.filter(
+                kind__in=[Agency.Kind.DEPARTMENT, Agency.Kind.DISTRICT, Agency.Kind.COMMUNE]
+            )
         )
         self.fields["council_chair"].queryset = members(COUNCIL_MEMBER, NOIVU_OFFICER)
         self.fields["bands"].initial = DEFAULT_BANDS
@@ -142,7 +148,7 @@ class PeriodForm(PortalForm):
 class PeriodEditForm(PeriodForm):
     """What may change once a period is open: title, windows, bands, chair, publication."""
 
-    FIXED = ("year", "department_set", "district_set", "province_set", "agencies")
+    FIXED = ("year", "department_set", "district_set", "commune_set", "province_set", "agencies")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -196,11 +202,7 @@ class AssignmentForm(PortalForm):
         self.fields["user"].queryset = members(COUNCIL_MEMBER, NOIVU_OFFICER)
         self.fields["assessment"].queryset = period.assessments.select_related("agency")
         self.fields["area"].queryset = Criterion.objects.filter(
-            criteria_set_id__in=[
-                period.department_set_id,
-                period.district_set_id,
-                period.province_set_id,
-            ],
+            criteria_set_id__in=[*period.set_ids.values(), period.province_set_id],
             depth=1,
         ).select_related("criteria_set")
         self.fields["assessment"].label_from_instance = lambda a: a.agency.name

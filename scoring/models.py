@@ -23,11 +23,16 @@ class Target(models.TextChoices):
     PROVINCE = "province", _("Tỉnh (tự chấm điểm)")
     DEPARTMENT = "department", _("Sở, ban, ngành")
     DISTRICT = "district", _("UBND cấp huyện")
+    COMMUNE = "commune", _("UBND cấp xã")
 
 
 def target_for_agency(agency: Agency) -> str:
-    """Which criteria set a body is assessed against."""
-    return Target.DISTRICT if agency.kind == Agency.Kind.DISTRICT else Target.DEPARTMENT
+    """Which criteria set a body is assessed against: districts the district set, communes
+    (and wards) the commune set, every other body the department set."""
+    return {
+        Agency.Kind.DISTRICT: Target.DISTRICT,
+        Agency.Kind.COMMUNE: Target.COMMUNE,
+    }.get(agency.kind, Target.DEPARTMENT)
 
 
 class CriteriaSet(models.Model):
@@ -170,6 +175,14 @@ class ScoringPeriod(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    commune_set = models.ForeignKey(
+        CriteriaSet,
+        verbose_name=_("bộ tiêu chí UBND cấp xã"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     self_from = models.DateField(_("tự đánh giá từ"))
     self_to = models.DateField(_("tự đánh giá đến"))
     appraisal_from = models.DateField(_("thẩm định từ"))
@@ -237,7 +250,17 @@ class ScoringPeriod(models.Model):
         return {
             Target.PROVINCE: self.province_set,
             Target.DISTRICT: self.district_set,
+            Target.COMMUNE: self.commune_set,
         }.get(target, self.department_set)
+
+    @property
+    def set_ids(self) -> dict[str, int | None]:
+        """The criteria set of each ranked group (department, district, commune) by target."""
+        return {
+            Target.DEPARTMENT: self.department_set_id,
+            Target.DISTRICT: self.district_set_id,
+            Target.COMMUNE: self.commune_set_id,
+        }
 
     def band_for(self, index: Decimal | None) -> str:
         if index is None:
@@ -264,6 +287,9 @@ class Assessment(models.Model):
         EXPLANATION = "explanation", _("Đã giải trình, chờ thẩm định lại")
         REAPPRAISED = "reappraised", _("Đã thẩm định lại")
         FINALISED = "finalised", _("Đã chốt kết quả")
+        # The body ended while the period was open (a reorganisation): kept as a record,
+        # never ranked, no longer worked on; ``closed_note`` names the legal basis.
+        CLOSED = "closed", _("Đã đóng do sắp xếp cơ quan")
 
     period = models.ForeignKey(ScoringPeriod, on_delete=models.CASCADE, related_name="assessments")
     agency = models.ForeignKey(
@@ -290,6 +316,13 @@ class Assessment(models.Model):
         max_length=2000,
         help_text=_("Ghi khi công bố kết quả mà bản đánh giá chưa được chốt."),
     )
+    closed_at = models.DateTimeField(_("đóng lúc"), null=True, blank=True)
+    closed_note = models.TextField(
+        _("lý do đóng"),
+        blank=True,
+        max_length=2000,
+        help_text=_("Ghi khi cơ quan được sắp xếp trong lúc đợt chấm điểm đang mở."),
+    )
     history = HistoricalRecords()
 
     objects = VisibleQuerySet.as_manager()
@@ -313,7 +346,12 @@ class Assessment(models.Model):
         "explanation": "in_progress",
         "reappraised": "under_review",
         "finalised": "done",
+        "closed": "cancelled",
     }
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
 
     @property
     def badge(self) -> str:

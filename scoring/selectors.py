@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _lazy
 
-from agencies.access import own_body
+from agencies.lineage import name_on
+from agencies.models import Succession
 from scoring import access, computed
 from scoring.figures import (  # noqa: F401  (re-exported: the index math)
     HUNDRED,
@@ -225,7 +226,9 @@ def period_list(user) -> list[ScoringPeriod]:
         ScoringPeriod.objects.visible_to(user)
         .select_related("department_set", "district_set")
         .annotate(
-            assessment_count=Count("assessments", distinct=True),
+            assessment_count=Count(
+                "assessments", filter=~Q(assessments__status="closed"), distinct=True
+            ),
             finalised_count=Count(
                 "assessments", filter=Q(assessments__status="finalised"), distinct=True
             ),
@@ -282,6 +285,16 @@ def criteria_set_list(user) -> list[CriteriaSet]:
 
 
 @dataclass
+class PreviousResult:
+    """One body's index of the year before, shown against a row of this year's results:
+    the body's own, or one of the bodies before it (its predecessors)."""
+
+    agency_id: int
+    name: str  # the body's name in that year
+    index: Decimal | None
+
+
+@dataclass
 class ResultRow:
     assessment: Assessment
     target: str
@@ -290,8 +303,11 @@ class ResultRow:
     index: Decimal | None = None
     rank: int | None = None
     band: str = ""
-    previous_index: Decimal | None = None
+    previous_index: Decimal | None = None  # the one comparable index of the year before
     excluded: str = ""  # the reason the body was left out of the published ranking
+    name: str = ""  # the body's name in the assessed year
+    previous_results: list[PreviousResult] = field(default_factory=list)
+    previous_label: str = ""  # "Năm trước (của …)" when they are not the body's own
 
     @property
     def totals(self) -> Totals:
@@ -304,9 +320,14 @@ class ResultRow:
         return self.index - self.previous_index
 
 
+def _year_end(period: ScoringPeriod) -> dt.date:
+    return dt.date(period.year, 12, 31)
+
+
 def _result_rows(period: ScoringPeriod, assessments: list[Assessment]) -> list[ResultRow]:
     """One row per assessment: the figures (``figures_of``), per area, index and band; a
-    body left out of the published ranking keeps its reason and no index."""
+    body left out of the published ranking keeps its reason and no index, and so does one
+    closed when its body was reorganised (its note)."""
     set_ids = {a.criteria_set_id for a in assessments}
     criteria = list(Criterion.objects.filter(criteria_set_id__in=set_ids))
     leaves, areas_of = leaf_ids(criteria), area_map(criteria)
@@ -334,51 +355,102 @@ def _result_rows(period: ScoringPeriod, assessments: list[Assessment]) -> list[R
             counted = counted_score(row.figures.status, leaf, *values)
             row.area_totals[areas_of[criterion_id]].add(leaf[0], counted, False)
     for row in rows.values():
-        row.excluded = row.assessment.ranking_excluded_reason if period.is_published else ""
+        a = row.assessment
+        row.name = name_on(a.agency, _year_end(period)).name
+        if a.status == Assessment.Status.CLOSED:
+            row.excluded = a.closed_note or a.get_status_display()
+        else:
+            row.excluded = a.ranking_excluded_reason if period.is_published else ""
         row.index = None if row.excluded else row.totals.index
         row.band = period.band_for(row.index)
     return list(rows.values())
 
 
-def period_results(period: ScoringPeriod, user) -> dict:
-    """Results by group (departments, districts), ranked, with bands and last year's index.
+def _ancestors(agency_ids: set[int]) -> dict[int, set[int]]:
+    """Body id -> every body before it through successions, however many steps back, from
+    one query over the (small) table of successions."""
+    parents = defaultdict(set)
+    for predecessor_id, successor_id in Succession.objects.values_list(
+        "predecessor_id", "successor_id"
+    ):
+        parents[successor_id].add(predecessor_id)
+    result = {}
+    for agency_id in agency_ids:
+        found, frontier = set(), set(parents[agency_id])
+        while frontier:
+            found |= frontier
+            frontier = {p for f in frontier for p in parents[f]} - found - {agency_id}
+        result[agency_id] = found
+    return result
 
-    Before publication a body sees only its own row (``access.results_visible_to``).
+
+def _previous_results(previous: ScoringPeriod, rows: list[ResultRow]) -> None:
+    """Each row's results of the year before: the body's own and those of the bodies
+    before it (a merge, a split, a rename), each under its name of that year, labelled
+    "Năm trước (của …)" when they are not simply the body's own. ``previous_index`` is set
+    only when there is one such result (a merged body's several cannot be compared as one).
+    Four queries whatever the number of rows."""
+    ancestors = _ancestors({r.assessment.agency_id for r in rows})
+    wanted = set(ancestors) | {a for found in ancestors.values() for a in found}
+    before = _result_rows(
+        previous,
+        list(
+            Assessment.objects.filter(period=previous, agency_id__in=wanted)
+            .exclude(status=Assessment.Status.CLOSED)
+            .select_related("agency", "criteria_set")
+            .prefetch_related("agency__former_names")
+        ),
+    )
+    by_agency = {r.assessment.agency_id: r for r in before}
+    for row in rows:
+        agency = row.assessment.agency
+        found = [by_agency[pk] for pk in {agency.pk, *ancestors[agency.pk]} if pk in by_agency]
+        found.sort(key=lambda r: (r.assessment.agency.sort_order, r.name))
+        row.previous_results = [
+            PreviousResult(r.assessment.agency_id, r.name, r.index) for r in found
+        ]
+        if len(found) == 1:
+            row.previous_index = found[0].index
+        if any(r.assessment.agency_id != agency.pk or r.name != row.name for r in found):
+            row.previous_label = _gettext("Năm trước (của %(names)s)") % {
+                "names": ", ".join(r.name for r in found)
+            }
+
+
+RESULT_GROUPS = (Target.DEPARTMENT, Target.DISTRICT, Target.COMMUNE)
+
+
+def period_results(period: ScoringPeriod, user) -> dict:
+    """Results by group (departments, districts, communes), ranked, with bands and the
+    year before's index (of the body's predecessors too, labelled).
+
+    Before publication a body sees only its own row, and those of the bodies before it
+    (``access.results_visible_to``, ``access.readable_agency_ids``).
     """
     scope = access.results_visible_to(user, period)
-    qs = Assessment.objects.filter(period=period).select_related("agency", "criteria_set")
+    qs = (
+        Assessment.objects.filter(period=period)
+        .select_related("agency", "criteria_set")
+        .prefetch_related("agency__former_names")
+    )
     if scope == "own":
-        qs = own_body(qs, user)
+        qs = qs.filter(agency_id__in=access.readable_agency_ids(user))
     rows = _result_rows(period, list(qs))
     previous = (
         ScoringPeriod.objects.filter(year=period.year - 1, published_at__isnull=False)
         .order_by("-pk")
         .first()
     )
-    if previous is not None:
-        agency_ids = [r.assessment.agency_id for r in rows]
-        before = _result_rows(
-            previous,
-            list(
-                Assessment.objects.filter(period=previous, agency_id__in=agency_ids).select_related(
-                    "agency", "criteria_set"
-                )
-            ),
-        )
-        by_agency = {r.assessment.agency_id: r.index for r in before}
-        for row in rows:
-            row.previous_index = by_agency.get(row.assessment.agency_id)
+    if previous is not None and rows:
+        _previous_results(previous, rows)
     groups = []
-    for target, label in (
-        (Target.DEPARTMENT, Target.DEPARTMENT.label),
-        (Target.DISTRICT, Target.DISTRICT.label),
-    ):
+    for target in RESULT_GROUPS:
         group = [r for r in rows if r.target == target]
         if scope == "all":  # a body alone in its view gets no (misleading) rank
             ranked(group)
         group.sort(key=lambda r: (r.rank is None, r.rank or 0, r.assessment.agency.sort_order))
         if group:
-            groups.append({"target": target, "label": label, "rows": group})
+            groups.append({"target": target, "label": target.label, "rows": group})
     return {"scope": scope, "groups": groups, "previous": previous}
 
 
@@ -443,6 +515,7 @@ def appraisal_work(user, today: dt.date | None = None) -> list[AppraisalWork]:
     assessments = (
         Assessment.objects.visible_to(user)
         .filter(query)
+        .exclude(status=Assessment.Status.CLOSED)  # a reorganised body's: a record, not work
         .select_related("period", "agency", "criteria_set")
     )
     for assessment in assessments:

@@ -363,17 +363,21 @@ def _count_queries(django_assert_num_queries, client, url: str, n: int, expected
 PER_REQUEST = 9
 ROUNDS_QUERIES = PER_REQUEST + 2
 REPORTS_QUERIES = PER_REQUEST + 2
+# A body's user reads the archive of the bodies before its own (Agency.archive_ids): loading
+# the user's body is one query on a session; a token loads it with the user.
+ARCHIVE = {"noivu": 0, "chair_focal": 1}
 
 
 @pytest.mark.parametrize("who", ["noivu", "chair_focal"])
 def test_round_list_queries_are_constant(request, django_assert_num_queries, noivu, who):
     user = request.getfixturevalue(who)
     client = api(user)
+    expected = ROUNDS_QUERIES + ARCHIVE[who]
     make_round(actor=noivu, codes=("STP",), year=2021)
-    _count_queries(django_assert_num_queries, client, rounds_url(), 1, ROUNDS_QUERIES)
+    _count_queries(django_assert_num_queries, client, rounds_url(), 1, expected)
     make_round(actor=noivu, codes=("STP",), year=2022)
     make_round(actor=noivu, codes=("STP",), year=2023)
-    _count_queries(django_assert_num_queries, client, rounds_url(), 3, ROUNDS_QUERIES)
+    _count_queries(django_assert_num_queries, client, rounds_url(), 3, expected)
 
 
 @pytest.mark.parametrize("who", ["noivu", "chair_focal"])
@@ -383,7 +387,8 @@ def test_report_list_queries_are_constant(request, django_assert_num_queries, no
     url = reverse("api:agency-report-list")
     first = make_round(actor=noivu, codes=("STP",), year=2021)
     submit(first, "STP")
-    _count_queries(django_assert_num_queries, client, url, 1, REPORTS_QUERIES)
+    expected = REPORTS_QUERIES + ARCHIVE[who]
+    _count_queries(django_assert_num_queries, client, url, 1, expected)
     make_round(actor=noivu, codes=("STP",), year=2022)
     make_round(actor=noivu, codes=("STP",), year=2023)
-    _count_queries(django_assert_num_queries, client, url, 3, REPORTS_QUERIES)
+    _count_queries(django_assert_num_queries, client, url, 3, expected)

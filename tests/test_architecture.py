@@ -47,6 +47,9 @@ MAY_IMPORT = {
 }
 # Models no URL reaches on its own: each is read only through its parent's rule.
 INTERNAL_MODELS = {
+    "agencies.Succession": "rows of an Agency's lineage, read with it in the directory",
+    "agencies.AgencyName": "an Agency's former names, read with it",
+    "agencies.Province": "the province in force, printed on every page (agencies.lineage)",
     "coordination.Nomination": "rows of a Contribution, read with it",
     "coordination.ReminderLog": "rows of a Participation, read with it",
     "reports.AgencyReportVersion": "frozen copies of an AgencyReport, read with it",

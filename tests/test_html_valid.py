@@ -50,6 +50,7 @@ MUST_REACH = {
     "criteria_set_detail", "criteria_set_import", "period_create", "period_detail",
     "period_edit", "period_publish", "period_results", "assessment_detail",
     "assessment_appraise", "assessment_history", "help_guide", "plan_copy", "plan_import",
+    "reorg_plans",
 }  # fmt: skip
 
 # Inline (phrasing) elements and the block elements that may not stand inside them.

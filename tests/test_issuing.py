@@ -210,8 +210,9 @@ def test_a_consolidated_report_issued_before_the_register_is_backfilled(
     IssuedDocument.objects.all().delete()
     IssuedDocument.history.all().delete()
     migration = importlib.import_module("reports.migrations.0008_issued_register_backfill")
+    # The migration's models, with the bodies as they are now (agencies 0007 dropped a column).
     state = MigrationExecutor(connection).loader.project_state(
-        ("reports", "0008_issued_register_backfill")
+        [("reports", "0008_issued_register_backfill"), ("agencies", "0007_bodies_over_time")]
     )
     migration.backfill(state.apps, None)
     back = IssuedDocument.objects.get()

@@ -17,7 +17,7 @@ from pathlib import Path
 from django.conf import settings
 from django.urls import URLResolver, get_resolver
 
-APPS = {"agencies", "coordination", "scoring", "reports", "phuyen_cchc"}
+APPS = {"agencies", "coordination", "scoring", "reports", "reorg", "phuyen_cchc"}
 CREATES = re.compile(r"create|add|copy|new|import|upload|appeal")
 CALL = re.compile(r"\b(\w*services|planning|delivery|jobs|reminders)\.(\w+)\(")
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from agencies.lineage import forget_provinces, name_on, province_on
+from agencies.lineage import name_on, province_on
 from agencies.models import Agency, AgencyName, Province, Succession, User
 from reorg.models import Plan
 from reorg.parsing import read_plan_file
@@ -29,13 +29,6 @@ HEADER = (
 )
 BASIS = "QĐ thử"
 STC = "STC,Sở Tài chính,Tài chính,STC,department,province,"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_province():
-    forget_provinces()
-    yield
-    forget_provinces()
 
 
 def upload(name: str) -> SimpleUploadedFile:

@@ -21,6 +21,16 @@ def copy_successors(apps, schema_editor):
             successor=agency.successor,
             defaults={"change": "merge", "effective_date": day or dt.date.today()},
         )
+    # Every body's archive: the bodies before it, however many steps back.
+    parents = {}
+    for row in Succession.objects.all():
+        parents.setdefault(row.successor_id, set()).add(row.predecessor_id)
+    for agency_id in parents:
+        found, frontier = set(), set(parents[agency_id])
+        while frontier:
+            found |= frontier
+            frontier = {p for f in frontier for p in parents.get(f, ())} - found - {agency_id}
+        Agency.objects.filter(pk=agency_id).update(archive_ids=sorted(found))
 
 
 def load_province(apps, schema_editor):
@@ -145,6 +155,11 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='succession',
             constraint=models.CheckConstraint(condition=models.Q(('predecessor', models.F('successor')), _negated=True), name='succession_not_self'),
+        ),
+        migrations.AddField(
+            model_name='agency',
+            name='archive_ids',
+            field=models.JSONField(blank=True, default=list, editable=False),
         ),
         migrations.RunPython(copy_successors, migrations.RunPython.noop),
         migrations.RemoveField(

@@ -60,32 +60,35 @@ def period_create(
     department_set: CriteriaSet | None = None,
     district_set: CriteriaSet | None = None,
     province_set: CriteriaSet | None = None,
+    commune_set: CriteriaSet | None = None,
     publication_date: dt.date | None = None,
     bands: list[dict] | None = None,
     council_chair=None,
 ) -> ScoringPeriod:
-    """Create a period with one assessment (and one empty score per leaf) per body.
+    """Create a period with one assessment (and one empty score per leaf) per body: each
+    body is assessed against its group's set (departments, districts, communes).
 
     Long because the period, its assessments and their empty scores are created in one
     transaction."""
     access.require(access.manages_scoring(actor))
     bands = checked_bands(bands) if bands else DEFAULT_BANDS  # the form's rule, owned here
     errors = _validate_windows(windows)
-    sets = {"department": department_set, "district": district_set}
+    sets = {
+        Target.DEPARTMENT: department_set,
+        Target.DISTRICT: district_set,
+        Target.COMMUNE: commune_set,
+    }
     for agency in agencies:
         if sets[target_for_agency(agency)] is None:
             errors.append(_("Chưa chọn bộ tiêu chí cho %(name)s.") % {"name": agency.name})
-    for criteria_set in filter(None, [*sets.values(), province_set]):
-        if criteria_set.status != CriteriaSet.Status.PUBLISHED:
-            errors.append(
-                _("Bộ tiêu chí “%(title)s” chưa được ban hành.") % {"title": criteria_set.title}
-            )
+    errors += _set_problems({**sets, Target.PROVINCE: province_set})
     _raise_if(errors)
     period = ScoringPeriod(
         year=year,
         title=title,
         department_set=department_set,
         district_set=district_set,
+        commune_set=commune_set,
         province_set=province_set,
         publication_date=publication_date,
         bands=bands,
@@ -101,6 +104,29 @@ def period_create(
     if province_set is not None:
         _open_province_self_scoring(actor, period, province_set)
     return period
+
+
+def _set_problems(sets: dict[str, CriteriaSet | None]) -> list[str]:
+    """Each chosen set must be published and made for its group (a district set is not a
+    commune set)."""
+    errors = []
+    for target, criteria_set in sets.items():
+        if criteria_set is None:
+            continue
+        if criteria_set.target != target:
+            errors.append(
+                _("Bộ tiêu chí “%(title)s” dành cho %(its)s, không dùng cho %(group)s.")
+                % {
+                    "title": criteria_set.title,
+                    "its": criteria_set.get_target_display(),
+                    "group": Target(target).label,
+                }
+            )
+        if criteria_set.status != CriteriaSet.Status.PUBLISHED:
+            errors.append(
+                _("Bộ tiêu chí “%(title)s” chưa được ban hành.") % {"title": criteria_set.title}
+            )
+    return errors
 
 
 def _open_assessment(actor, period, agency, criteria_set, leaves, task=None) -> Assessment:
@@ -190,8 +216,7 @@ def assignment_add(
         raise ValidationError(_("Bản đánh giá không thuộc đợt này."))
     if area is not None and (
         area.depth != 1
-        or area.criteria_set_id
-        not in {period.department_set_id, period.district_set_id, period.province_set_id}
+        or area.criteria_set_id not in {*period.set_ids.values(), period.province_set_id} - {None}
     ):
         raise ValidationError(_("Lĩnh vực không thuộc bộ tiêu chí của đợt này."))
     assignment = AppraiserAssignment.objects.filter(
@@ -229,12 +254,13 @@ def period_update(
 
 
 def publication_pending(period: ScoringPeriod):
-    """The assessments ranked in the period (departments and districts: the province's
-    own self-assessment is never ranked) that are not finalised: publishing leaves each
-    out of the ranking, with a reason."""
+    """The assessments ranked in the period (departments, districts and communes: the
+    province's own self-assessment is never ranked) that are not finalised: publishing
+    leaves each out of the ranking, with a reason. One closed when its body was reorganised
+    is already out of the ranking, with its note."""
     return (
         period.assessments.exclude(criteria_set__target=Target.PROVINCE)
-        .exclude(status=A.FINALISED)
+        .exclude(status__in=[A.FINALISED, A.CLOSED])
         .select_related("agency")
         .order_by("agency__kind", "agency__sort_order")
     )

@@ -17,6 +17,7 @@ def scoring_home(request: HttpRequest) -> HttpResponse:
     own = list(
         Assessment.objects.visible_to(user)
         .filter(Q(agency_id=user.agency_id or 0) | Q(criteria_set__target=Target.PROVINCE))
+        .exclude(status=Assessment.Status.CLOSED)  # a reorganised body's: a record, not work
         .select_related("period", "criteria_set", "agency")
         .order_by("-period__year", "pk")
     )

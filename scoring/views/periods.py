@@ -50,6 +50,7 @@ def _create_period(request: HttpRequest, form: PeriodForm, data: dict) -> Scorin
         agencies=list(data["agencies"]),
         department_set=data["department_set"],
         district_set=data["district_set"],
+        commune_set=data["commune_set"],
         province_set=data["province_set"],
         publication_date=data["publication_date"],
         bands=data["bands"],
@@ -87,7 +88,7 @@ def period_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
     period = access.get_visible_or_404(
         ScoringPeriod.objects.select_related(
-            "department_set", "district_set", "province_set", "council_chair"
+            "department_set", "district_set", "commune_set", "province_set", "council_chair"
         ),
         request.user,
         pk=pk,
@@ -190,17 +191,17 @@ def _publish_consequences(period: ScoringPeriod, pending: list, exclusions: dict
 @require_GET
 def period_results(request: HttpRequest, pk: int) -> HttpResponse:
     period = access.get_visible_or_404(
-        ScoringPeriod.objects.select_related("department_set", "district_set"),
+        ScoringPeriod.objects.select_related("department_set", "district_set", "commune_set"),
         request.user,
         pk=pk,
     )
     results = selectors.period_results(period, request.user)
+    set_ids = period.set_ids
     areas = list(
         Criterion.objects.filter(
-            criteria_set_id__in=[period.department_set_id, period.district_set_id], depth=1
+            criteria_set_id__in=[pk for pk in set_ids.values() if pk], depth=1
         ).order_by("criteria_set_id", "sort_order")
     )
-    set_ids = {"department": period.department_set_id, "district": period.district_set_id}
     for group in results["groups"]:
         group["areas"] = [a for a in areas if a.criteria_set_id == set_ids[group["target"]]]
         for row in group["rows"]:
@@ -234,10 +235,12 @@ def _area_chart(group: dict) -> list[dict]:
 
 
 def _trend(year: int, rows: list) -> list[dict]:
-    """Average index of the group's bodies, last year and this year (where known)."""
+    """Average index of the group's bodies, last year (the bodies of that year, each once:
+    a merged body's predecessors count one by one) and this year (where known)."""
+    before = {p.agency_id: p.index for r in rows for p in r.previous_results}
     points = []
     for label, values in (
-        (year - 1, [r.previous_index for r in rows if r.previous_index is not None]),
+        (year - 1, [v for v in before.values() if v is not None]),
         (year, [r.index for r in rows if r.index is not None]),
     ):
         if values:
