@@ -22,6 +22,7 @@ from agencies.access import (  # noqa: F401  (re-exported for the app's views)
     require,
     scope_by_grants,
 )
+from agencies.lineage import readable_agency_ids
 from coordination.models import (
     Attachment,
     Contribution,
@@ -55,12 +56,19 @@ def task_revoke(task: Task, group, role: str) -> None:
 
 @register_visibility(Task)
 def _tasks(queryset, user):
+    """Items on which the user's body, or a body before it (the archive a successor
+    inherits, ``agencies.lineage.readable_agency_ids``), holds ``view_task``: one
+    subquery. Reading only: acting goes by the user's own groups (``task_object_perms``)."""
     if reads_everything(user):
         return queryset
+    readable = readable_agency_ids(user) if user.is_authenticated else []
+    if not readable:
+        return queryset.none()
+    granted = TaskGroupObjectPermission.objects.filter(
+        group__agency__pk__in=readable, permission__codename="view_task"
+    ).values("content_object_id")
     # A draft is Sở Nội vụ's working copy until it is assigned.
-    return scope_by_grants(
-        queryset, user, group_perm_model=TaskGroupObjectPermission, codename="view_task"
-    ).exclude(status=Task.Status.DRAFT)
+    return queryset.filter(pk__in=granted).exclude(status=Task.Status.DRAFT)
 
 
 @register_visibility(Participation)
@@ -73,23 +81,28 @@ def contribution_rule(user, prefix: str = "") -> Q:
 
     An unsent draft is its own body's alone. A submitted contribution is seen by its
     body, the item's chairing and tracking bodies, Nội vụ officers and leadership, and
-    not by the other coordinating bodies."""
-    own = Q(**{f"{prefix}participation__agency_id": user.agency_id or 0})
+    not by the other coordinating bodies. "Its body" and "chairing and tracking" include
+    the bodies before the user's (``readable_agency_ids``): a successor reads what its
+    predecessors sent and saw, and acts only as itself."""
+    readable = readable_agency_ids(user) or [0]
+    own = Q(**{f"{prefix}participation__agency_id__in": readable})
     sent = Q(**{f"{prefix}submitted_at__isnull": False})
     if reads_everything(user):
         return own | sent
-    leads = Q(**{f"{prefix}participation__task__chair_agency_id": user.agency_id or 0}) | Q(
-        **{f"{prefix}participation__task__tracking_agency_id": user.agency_id or 0}
+    leads = Q(**{f"{prefix}participation__task__chair_agency_id__in": readable}) | Q(
+        **{f"{prefix}participation__task__tracking_agency_id__in": readable}
     )
     return own | (sent & leads)
 
 
 def sees_every_submission(user, task) -> bool:
     """Whether the user sees every body's submitted contributions on ``task`` (the
-    chairing and tracking bodies and read-everything roles), as ``contribution_rule``."""
-    return reads_everything(user) or (
-        bool(user.agency_id) and user.agency_id in {task.chair_agency_id, task.tracking_agency_id}
-    )
+    chairing and tracking bodies, or the bodies before them, and read-everything roles),
+    as ``contribution_rule``."""
+    if reads_everything(user):
+        return True
+    readable = set(readable_agency_ids(user))
+    return bool(readable & {task.chair_agency_id, task.tracking_agency_id})
 
 
 @register_visibility(Contribution)

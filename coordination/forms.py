@@ -15,8 +15,8 @@ from agencies.widgets import (
     DateField,
     DateInput,
     MultipleFileField,
-    active_agencies,
 )
+from coordination import succession
 from coordination import timeliness as tl
 from coordination.calendar import WorkingDayCount, count_working_days
 from coordination.models import Category, Contribution, Nomination, Participation, Recurrence, Task
@@ -30,9 +30,12 @@ class ParticipantsMixin(PortalForm):
     tracker = forms.ModelChoiceField(label=_("Cơ quan theo dõi"), queryset=Agency.objects.none())
     contributors = AgencyMultipleChoiceField(label=_("Cơ quan phối hợp"), required=False)
 
-    def _setup_agencies(self):
+    def _setup_agencies(self, bodies=None):
+        """The pickers offer the bodies that may take part on the item's dates (the
+        service's rule, ``succession.participant_bodies``): today's for a new item."""
+        bodies = succession.participant_bodies() if bodies is None else bodies
         for name in ("chair", "tracker", "contributors"):
-            self.fields[name].queryset = active_agencies()
+            self.fields[name].queryset = bodies
 
 
 class TaskCreateForm(ParticipantsMixin):
@@ -190,9 +193,10 @@ class TaskEditForm(PortalModelForm):
 class ParticipantsForm(ParticipantsMixin):
     def __init__(self, *args, task: Task, **kwargs):
         super().__init__(*args, **kwargs)
-        self._setup_agencies()
         self.task = task
         parts = list(task.participations.all())
+        bodies = succession.participant_bodies(task.due_date, keep=[p.agency_id for p in parts])
+        self._setup_agencies(bodies)
         if not self.is_bound:
             self.initial.update(
                 chair=task.chair_agency_id,
@@ -200,7 +204,7 @@ class ParticipantsForm(ParticipantsMixin):
                 contributors=[p.agency_id for p in parts if p.role == "contribute"],
             )
         self.own_due_fields = []
-        for agency in active_agencies():
+        for agency in bodies:
             name = f"due_{agency.pk}"
             current = next(
                 (p.due_date for p in parts if p.agency_id == agency.pk and p.role == "contribute"),

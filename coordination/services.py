@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from agencies import history
 from agencies.files import validate_upload
 from agencies.models import Agency
-from coordination import access, notify
+from coordination import access, notify, succession
 from coordination import timeliness as tl
 from coordination.models import (
     Attachment,
@@ -54,7 +54,8 @@ class ParticipantSpec:
 
 
 def validate_participants(spec: ParticipantSpec, due_date: dt.date) -> None:
-    """The bodies' rule (run by the services; the plan preview runs it without writing)."""
+    """The bodies' rule (run by the services; the plan preview runs it without writing).
+    Every body must exist on the item's dates (``succession.bodies_absent``)."""
     errors = []
     contributor_ids = [a.pk for a in spec.contributors]
     if spec.chair.pk in contributor_ids:
@@ -65,9 +66,7 @@ def validate_participants(spec: ParticipantSpec, due_date: dt.date) -> None:
         errors.append(_("Cơ quan chủ trì và cơ quan theo dõi phải khác nhau."))
     if len(set(contributor_ids)) != len(contributor_ids):
         errors.append(_("Một cơ quan phối hợp bị chọn hai lần."))
-    for agency in [spec.chair, spec.tracker, *spec.contributors]:
-        if not agency.is_active:
-            errors.append(_("Cơ quan %(name)s không còn hoạt động.") % {"name": agency.name})
+    errors += succession.bodies_absent([spec.chair, spec.tracker, *spec.contributors], due_date)
     for own_due in spec.contributor_due_dates.values():
         if own_due and own_due > due_date:
             errors.append(
@@ -211,6 +210,9 @@ def task_update(*, actor, task: Task, expected_version: int, changes: dict) -> T
         raise ConcurrentEditError(locked, changes)
     if "due_date" in changes and changes["due_date"] != locked.due_date:
         check_due_date(changes["due_date"])
+        parts = locked.participations.select_related("agency")
+        if absent := succession.bodies_absent([p.agency for p in parts], changes["due_date"]):
+            raise ValidationError({"due_date": absent})
     if changes.get("parent") is not None and changes["parent"].pk == locked.pk:
         raise ValidationError({"parent": _("Nhiệm vụ không thể là nhiệm vụ cha của chính nó.")})
     for field in allowed:

@@ -127,6 +127,8 @@ def _detail(handover: Handover, plan: _Plan) -> str:
             "successor": plan.successor.name,
             "set": plan.criteria_set.title,
         }
+        if handover.is_split:
+            then += _(" và cho các cơ quan kế thừa khác chưa có bản trong đợt")
     return f"{closed}; {then}."
 
 
@@ -189,11 +191,12 @@ def handover_apply(handover: Handover) -> int:
     plans = _plans(handover, _open_assessments(handover.ending, lock=True))
     if not plans:
         return 0
-    _load_sets(plans)
+    companions = _companions(handover, plans)
+    _load_sets(plans + companions)
     reason = handover.reason
     actor = getattr(handover, "actor", None)  # None: the system account
     now = timezone.now()
-    leaves = _leaves_by_set({plan.criteria_set.pk for plan in plans if plan.opens})
+    leaves = _leaves_by_set({plan.criteria_set.pk for plan in plans + companions if plan.opens})
     for plan in plans:
         assessment = plan.assessment
         assessment.status = Assessment.Status.CLOSED
@@ -204,7 +207,28 @@ def handover_apply(handover: Handover) -> int:
         )
         if plan.opens:  # one assessment per period for the ending body, so one per successor
             _open_for(plan, leaves[plan.criteria_set.pk], reason, actor)
+    for plan in companions:
+        if plan.opens:
+            _open_for(plan, leaves[plan.criteria_set.pk], reason, actor)
     return len(plans)
+
+
+def _companions(handover: Handover, plans: list[_Plan]) -> list[_Plan]:
+    """A split's other successors: each is assessed in the period too (a new ward is scored
+    in its group), though the ended body's assessment goes to one. One query."""
+    if not handover.is_split:
+        return []
+    taken = _taken(handover, [plan.assessment for plan in plans])
+    companions = []
+    for plan in plans:
+        for other in handover.successors:
+            if other == plan.successor or (plan.period.pk, other.pk) in taken:
+                continue
+            if plan.target == Target.PROVINCE:
+                continue
+            taken.add((plan.period.pk, other.pk))
+            companions.append(_Plan(plan.assessment, other, False, target_for_agency(other)))
+    return companions
 
 
 def _leaves_by_set(set_ids: set[int]) -> dict[int, list[Criterion]]:

@@ -122,14 +122,16 @@ def test_the_open_work_of_tuy_an_is_at_its_successors(seeded):
     successors = set(Agency.objects.filter(predecessors=tuyan).values_list("code", flat=True))
     assert successors == {"XTUYANBAC", "XTUYANDONG", "XOLOAN", "XTUYANNAM", "XTUYANTAY"}
     assert not _open_parts(tuyan).exists()
-    # In every round still open it owes nothing: where it is still required, it has sent.
-    for rnd in ReportRound.objects.filter(status=ReportRound.Status.OPEN, required_agencies=tuyan):
+    # In every round current on the change's date (deadline on or after it) it owes nothing:
+    # where it is still required, it has sent. Rounds due before keep their past as it was.
+    current = ReportRound.objects.filter(
+        status=ReportRound.Status.OPEN, deadline__gte=tuyan.valid_to
+    )
+    for rnd in current.filter(required_agencies=tuyan):
         report = rnd.reports.get(agency=tuyan)
         assert not report.is_editable, rnd.title
     assert not [
-        r
-        for r in AgencyReport.objects.filter(agency=tuyan)
-        if r.is_editable and r.round.status == ReportRound.Status.OPEN
+        r for r in AgencyReport.objects.filter(agency=tuyan, round__in=current) if r.is_editable
     ]
 
 

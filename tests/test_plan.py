@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
-from agencies.models import Agency
+from agencies.models import Agency, Succession
 from coordination import calendar, planning
 from coordination.models import Participation, Task
 from tests.conftest import CAST, form_token
@@ -200,8 +200,12 @@ def test_bodies_gone_on_the_new_date_are_reported_not_dropped_silently(noivu, ca
     new_due = planning.a_year_later(task.due_date)
     gone = agency("TUYHOA")
     Agency.objects.filter(pk=gone.pk).update(valid_to=new_due - dt.timedelta(days=1))
-    Agency.objects.filter(code="STC").update(
-        valid_to=new_due - dt.timedelta(days=1), successor=agency("SKHDT")
+    Agency.objects.filter(code="STC").update(valid_to=new_due - dt.timedelta(days=1))
+    Succession.objects.create(
+        predecessor=agency("STC"),
+        successor=agency("SKHDT"),
+        change=Succession.Change.MERGE,
+        effective_date=new_due,
     )
     client = cast("noivu")
     html = client.get(reverse("plan_copy"), {"year": YEAR}).content.decode()

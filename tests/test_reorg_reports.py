@@ -169,6 +169,7 @@ def test_a_successors_users_read_the_predecessors_reports_but_do_not_act(db):
     Succession.objects.create(
         predecessor=stp, successor=new, change="merge", effective_date=dt.date(2025, 7, 1)
     )
+    new.refresh_from_db()  # its archive (archive_ids), as a request loads it
     heir = UserFactory(username="t_heir", agency=new, roles=[roles.FOCAL_OFFICER])
     stranger = UserFactory(username="t_syt", agency=agency("SYT"), roles=[roles.FOCAL_OFFICER])
     old = report_of(past, "STP")

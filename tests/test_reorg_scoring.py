@@ -176,7 +176,10 @@ def test_a_split_district_hands_over_to_the_chosen_commune_with_the_commune_set(
 
     assert handover_apply(move) == 1
     assert assessment_of(period, "PPHUYEN").criteria_set == commune_rules
-    assert not Assessment.objects.filter(period=period, agency=default).exists()
+    # The split's other ward is scored in its group too, with its own empty assessment.
+    other = Assessment.objects.get(period=period, agency=default)
+    assert other.criteria_set == commune_rules and other.status == Assessment.Status.DRAFT
+    assert not other.scores.exclude(self_score=None).exists()
 
 
 def test_no_commune_set_in_the_period_closes_and_says_so(noivu):

@@ -11,7 +11,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from agencies import history
-from agencies.lineage import body_on
+from agencies.lineage import body_on, default_successors
 from agencies.models import Agency
 from coordination import access, services
 from coordination.models import Participation, Task
@@ -71,12 +71,29 @@ def _source_items(actor, year: int, *, ids=None, query: str = "", category: str 
     return items
 
 
-def _contributors(task: Task, candidate: CopyCandidate, taken) -> tuple[list, dict]:
+class Successors:
+    """Every ended body's default successor, read once per copy run and only when a body
+    is gone on a new deadline (one query, whatever the number of items)."""
+
+    def __init__(self) -> None:
+        self._map: dict[int, Agency] | None = None
+
+    def body_on(self, agency: Agency, day: dt.date) -> Agency | None:
+        if agency.exists_on(day):
+            return agency
+        if self._map is None:
+            self._map = default_successors()
+        return body_on(agency, day, successors=self._map)
+
+
+def _contributors(
+    task: Task, candidate: CopyCandidate, taken, successors: Successors
+) -> tuple[list, dict]:
     """The coordinating bodies on the new deadline (successors for bodies gone, bodies gone
     without one noted as dropped) and their own deadlines a year later."""
     contributors, due_dates = [], {}
     for part in task.contributor_parts:
-        new = body_on(part.agency, candidate.new_due)
+        new = successors.body_on(part.agency, candidate.new_due)
         if new is None:
             candidate.dropped.append(part.agency)
             continue
@@ -89,11 +106,12 @@ def _contributors(task: Task, candidate: CopyCandidate, taken) -> tuple[list, di
     return contributors, due_dates
 
 
-def _candidate(task: Task) -> CopyCandidate:
+def _candidate(task: Task, successors: Successors) -> CopyCandidate:
     """The copy of one item: bodies as they are on the new deadline, and what stops it."""
     new_due = a_year_later(task.due_date)
     candidate = CopyCandidate(task=task, new_due=new_due, spec=None)
-    chair, tracker = body_on(task.chair_agency, new_due), body_on(task.tracking_agency, new_due)
+    chair = successors.body_on(task.chair_agency, new_due)
+    tracker = successors.body_on(task.tracking_agency, new_due)
     for old, new in ((task.chair_agency, chair), (task.tracking_agency, tracker)):
         if new is None:
             candidate.errors.append(
@@ -102,7 +120,7 @@ def _candidate(task: Task) -> CopyCandidate:
             )
         elif new != old:
             candidate.replaced.append((old, new))
-    contributors, due_dates = _contributors(task, candidate, taken=(chair, tracker))
+    contributors, due_dates = _contributors(task, candidate, (chair, tracker), successors)
     if chair is not None and tracker is not None:
         candidate.spec = services.ParticipantSpec(
             chair=chair,
@@ -128,10 +146,12 @@ def copy_candidates(
     """The items of ``year`` (not cancelled) with their copies' deadlines and bodies.
 
     Two queries whatever the number of items (items with their bodies, coordinating
-    bodies with theirs)."""
+    bodies with theirs), and one more when a body is gone on a new deadline (the
+    successions, ``agencies.lineage.default_successors``)."""
     access.require(access.may_create_tasks(actor))
     items = _source_items(actor, year, ids=ids, query=query, category=category)
-    return [_candidate(task) for task in items]
+    successors = Successors()
+    return [_candidate(task, successors) for task in items]
 
 
 def _parents_first(candidates: list[CopyCandidate]) -> list[CopyCandidate]:
