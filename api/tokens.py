@@ -149,9 +149,7 @@ def token_for_key(key: str) -> ApiToken | None:
     """The token row of a presented key (with its user), whatever its state; None if unknown."""
     if not key.startswith(KEY_PREFIX) or len(key) > 100:
         return None
-    return (
-        ApiToken.objects.select_related("user__agency").filter(key_hash=key_hash(key)).first()
-    )
+    return ApiToken.objects.select_related("user__agency").filter(key_hash=key_hash(key)).first()
 
 
 def token_touch(token: ApiToken, now: dt.datetime | None = None) -> None:
