@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from agencies import history, roles
@@ -19,6 +20,8 @@ from reorg.models import Plan
 from reorg.parsing import read_plan_file
 from reorg.plan import digest
 from reorg.preview import plan_preview
+from scoring import demo as scoring_demo
+from scoring.models import ScoringPeriod
 
 PLANS = Path(__file__).resolve().parent / "plans"
 # Applied in this order (reorg/plans/README.md).
@@ -30,6 +33,11 @@ PLAN_FILES = (
 # What the officer picks in the preview for a split body's open items: the ending body's
 # choosable coordination items go, in turn, to these successors instead of the default
 # one (so the demo shows items of one district at different new wards).
+COMMUNES = "2025-07-01-communes.csv"
+# The scenario's history (items, report rounds, scoring) stands as on this day, before the
+# first plan: 2024 is its last full year, so 2024's records name the bodies of 2024. Each
+# plan is then applied as on its effective date (seed_demo's clock).
+SCENARIO_HISTORY_AS_OF = {"2025": "2025-02-20 09:00:00 +07:00"}
 SPLIT_CHOICES = {"TUYHOA": ("PBINHKIEN", "PPHUYEN")}
 # Named focal officers of some new bodies (illustrative names); the others get a name from
 # agencies.demo.focal_name, distinct from every demo person's.
@@ -49,6 +57,8 @@ def seed_scenario_2025(*, password: str, stdout) -> None:
     officer (user name: its code in lower case, as for the other bodies)."""
     noivu = User.objects.get(username="noivu")
     for name in PLAN_FILES:
+        if name == COMMUNES:
+            _communes_scored(noivu, stdout)
         _apply(name, noivu, stdout)
     created = _focal_officers(password)
     stdout.write(f"Kịch bản sắp xếp 2025: tạo mới {created} tài khoản đầu mối của cơ quan mới.")
@@ -56,6 +66,18 @@ def seed_scenario_2025(*, password: str, stdout) -> None:
         "Tài khoản của các cơ quan đã kết thúc (ví dụ snv, tuyan, tuyhoa) vẫn đăng nhập được, "
         "nay thuộc cơ quan kế thừa (noivu ở Sở Nội vụ mới)."
     )
+
+
+def _communes_scored(noivu: User, stdout) -> None:
+    """Before the districts end, the open scoring periods get the (illustrative) commune
+    criteria set, as the officer would add it, so the new communes are scored in their own
+    group from the handover on."""
+    for period in ScoringPeriod.objects.filter(
+        published_at__isnull=True, commune_set__isnull=True
+    ).order_by("year"):
+        period.commune_set = scoring_demo.commune_set(noivu, period.year)
+        history.save(period, "Bổ sung bộ tiêu chí cấp xã (minh họa)", noivu)
+        stdout.write(f"Đợt chấm điểm {period.title}: thêm bộ tiêu chí cấp xã (minh họa).")
 
 
 def _upload(name: str) -> SimpleUploadedFile:
@@ -68,8 +90,10 @@ def _apply(name: str, noivu: User, stdout) -> Plan | None:
     if Plan.objects.filter(digest=key, status=Plan.Status.APPLIED).exists():
         stdout.write(f"Phương án {name}: đã áp dụng, bỏ qua.")
         return None
-    plan = services.plan_from_file(actor=noivu, upload=_upload(name))
-    plan = services.plan_apply(plan, actor=noivu, choices=_choices(plan))
+    day = read_plan_file(_upload(name))[0].effective_date
+    with time_machine.travel(f"{day.isoformat()} 08:00:00 +07:00", tick=True):
+        plan = services.plan_from_file(actor=noivu, upload=_upload(name))
+        plan = services.plan_apply(plan, actor=noivu, choices=_choices(plan))
     ended = len(plan.summary.get("ended", {}))
     created = len(plan.summary.get("created", []))
     stdout.write(f"Phương án {name}: đã áp dụng ({ended} cơ quan kết thúc, {created} cơ quan mới).")

@@ -86,10 +86,26 @@ def _obligations(handover: Handover) -> list[_Obligation]:
     return found
 
 
+def _untouched(report: AgencyReport | None) -> bool:
+    """A draft nobody has written in (made empty when the round opened, never sent)."""
+    return (
+        report is not None
+        and report.status == AgencyReport.Status.DRAFT
+        and report.version == 0
+        and not any(report.sections.values())
+        and not any(v not in (None, "") for v in report.indicators.values())
+    )
+
+
 def _detail(item: _Obligation, successor: Agency) -> str:
     status = item.report.get_status_display() if item.report else _("Chưa tạo báo cáo của cơ quan")
     if successor.pk not in item.taken:
         return str(status)
+    if _untouched(item.report):
+        return _(
+            "%(status)s (chưa có nội dung); %(successor)s đã có báo cáo của mình trong kỳ này "
+            "nên bản trống này được bỏ"
+        ) % {"status": status, "successor": successor.name}
     if item.report is None:
         return _("%(status)s; %(successor)s đã có báo cáo của mình trong kỳ này") % {
             "status": status,
@@ -129,7 +145,12 @@ def handover_apply(handover: Handover) -> int:
     for item in _obligations(handover):
         successor = handover.successor_for(item.key)
         rnd, report = item.round, item.report
-        if report is not None and successor.pk in item.taken:
+        if successor.pk in item.taken and _untouched(report) and not report.attachments.exists():
+            # The successor reports in this round already; the ended body's empty draft,
+            # made when the round opened, is not a record of anything: it goes.
+            history.delete(report, reason, handover.actor)
+            moved += 1
+        elif report is not None and successor.pk in item.taken:
             # The successor reports in this round already: no second report of one body.
             note = _(
                 "%(reason)s: %(successor)s đã có báo cáo trong kỳ này; báo cáo này giữ lại "

@@ -101,11 +101,14 @@ def test_a_returned_report_moves(db):
 
 
 def test_a_merge_into_a_body_that_reports_in_the_round_keeps_one_report_each(db):
-    """STP merges into STC, both required in the round: no second STC report; STP's draft
-    stays with STP, annotated, and STP leaves the round's required bodies."""
+    """STP merges into STC, both required in the round: no second STC report; STP's draft,
+    which has content, stays with STP, annotated, and STP leaves the round's required
+    bodies."""
     rnd = make_round(codes=("STP", "STC"))
     stp, stc = agency("STP"), agency("STC")
     draft = report_of(rnd, "STP")
+    draft.sections = {"1": "Kết quả đã đạt được trong quý"}
+    draft.save(update_fields=["sections"])
     [line] = succession.handover_preview(handover(stp, stc))
     assert line.key == f"report:{draft.pk}"
     assert "Sở Tài chính đã có báo cáo của mình trong kỳ này" in line.detail
@@ -115,6 +118,21 @@ def test_a_merge_into_a_body_that_reports_in_the_round_keeps_one_report_each(db)
     assert draft.agency == stp
     assert draft.history.first().history_change_reason.startswith(REASON + ": Sở Tài chính")
     assert AgencyReport.objects.filter(round=rnd, agency=stc).count() == 1
+    assert list(rnd.required_agencies.values_list("code", flat=True)) == ["STC"]
+
+
+def test_a_merge_drops_the_ended_bodys_empty_draft(db):
+    """The empty draft made for STP when the round opened is not a record: it goes, with
+    history naming the legal basis; STC keeps its own report."""
+    rnd = make_round(codes=("STP", "STC"))
+    stp, stc = agency("STP"), agency("STC")
+    draft = report_of(rnd, "STP")
+    [line] = succession.handover_preview(handover(stp, stc))
+    assert "bản trống này được bỏ" in line.detail
+    assert succession.handover_apply(handover(stp, stc)) == 1
+    assert not AgencyReport.objects.filter(pk=draft.pk).exists()
+    assert AgencyReport.history.filter(id=draft.pk, history_type="-").get().history_change_reason
+    assert list(rnd.reports.values_list("agency__code", flat=True)) == ["STC"]
     assert list(rnd.required_agencies.values_list("code", flat=True)) == ["STC"]
 
 

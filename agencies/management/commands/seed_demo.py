@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -39,11 +40,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         password = os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
         scenario = options.get("scenario")
-        with transaction.atomic():
+        modules = _app_demo_modules()
+        with transaction.atomic(), _history_clock(scenario, modules):
             users = demo.seed_users(password=password)
-            modules = _app_demo_modules()
             for module in modules:
                 module.seed(password=password, stdout=self.stdout)
+        with transaction.atomic():
             if scenario:
                 _run_scenario(scenario, modules, password=password, stdout=self.stdout)
                 users = _at_bodies_now(demo.seed_users(password=password))
@@ -51,6 +53,20 @@ class Command(BaseCommand):
         self.stdout.write(f"Mật khẩu của mọi tài khoản trình diễn: {password}")
         for username, label in users:
             self.stdout.write(f"  {username:<10} {label}")
+
+
+def _history_clock(scenario: str | None, modules: list):
+    """A scenario may say on which day its history stands (``SCENARIO_HISTORY_AS_OF`` in
+    its module, e.g. before a reorganisation): the demo's history is then built as on that
+    day, the clock running on from it. Without one, as today."""
+    as_of = None
+    for module in modules if scenario else ():
+        as_of = getattr(module, "SCENARIO_HISTORY_AS_OF", {}).get(scenario) or as_of
+    if as_of is None:
+        return contextlib.nullcontext()
+    import time_machine
+
+    return time_machine.travel(as_of, tick=True)
 
 
 def _run_scenario(scenario: str, modules: list, *, password: str, stdout) -> None:
