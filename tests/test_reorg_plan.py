@@ -251,3 +251,38 @@ def test_a_one_off_rename_keeps_the_code_and_the_old_name_for_the_past(noivu):
     assert name_on(stp, dt.date(2025, 12, 31)).name == "Sở Tư pháp"
     assert AgencyName.objects.filter(agency=stp).count() == 1
     assert not User.objects.filter(agency__code="STP", is_active=False).exists()
+
+
+def test_an_abolished_body_hands_over_and_a_new_body_starts_on_the_date(noivu):
+    from coordination.models import Participation
+    from tests.coordination_factories import make_task
+
+    task = make_task(actor=noivu, contributors=("BQLKKT",))
+    officer = UserFactory(username="t_bqlkkt", agency=agency("BQLKKT"))
+    plan = plan_from_file(
+        actor=noivu,
+        upload=csv_upload(
+            f"abolish,BQLKKT,SCT,Sở Công Thương,Công Thương,SCT,department,province,,"
+            f"2026-01-01,{BASIS}",
+            f"new,,TTPVHCC,Trung tâm Phục vụ hành chính công tỉnh,Trung tâm PVHCC,TTPVHCC,"
+            f"other,province,,2026-01-01,{BASIS}",
+        ),
+    )
+    preview = plan_preview(plan)
+    assert [e.agency.code for e in preview.ending] == ["BQLKKT"]
+    assert [line.key for line in preview.ending[0].lines if line.key.startswith("task:")] == [
+        f"task:{task.pk}"
+    ]
+    assert [row.to_code for row in preview.created] == ["TTPVHCC"]
+    plan_apply(plan, actor=noivu)
+    assert Agency.objects.get(code="BQLKKT").valid_to == dt.date(2025, 12, 31)
+    new = Agency.objects.get(code="TTPVHCC")
+    assert (new.valid_from, new.kind, list(new.predecessors.all())) == (
+        dt.date(2026, 1, 1),
+        "other",
+        [],
+    )
+    assert Participation.objects.get(task=task, agency__code="SCT").role == "contribute"
+    officer.refresh_from_db()
+    assert officer.agency.code == "SCT"
+    assert Succession.objects.get(predecessor__code="BQLKKT").change == "abolish"
