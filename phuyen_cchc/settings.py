@@ -1,4 +1,4 @@
-"""Settings for the Phú Yên CCHC coordination portal.
+"""Settings for the CCHC coordination portal (the province it serves is data: agencies.Province).
 
 One module, configured by environment variables (see README.md and .env.example).
 SQLite is the embedded default; PostgreSQL is used when DATABASE_URL is set.
