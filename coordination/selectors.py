@@ -122,15 +122,50 @@ class AgencyRow:
         return segments
 
 
+def current_items(prefix: str = "", today: dt.date | None = None) -> Q:
+    """What is current (issue 14: lists default to it): the items still open, whatever
+    their year, and those due this year. ``prefix`` reaches the item (``"task__"``)."""
+    year_start = (today or timezone.localdate()).replace(month=1, day=1)
+    closed = [Task.Status.DONE, Task.Status.CANCELLED]
+    return ~Q(**{f"{prefix}status__in": closed}) | Q(**{f"{prefix}due_date__gte": year_start})
+
+
+def overview_scope(value: str, today: dt.date | None = None) -> str:
+    """The overview's scope from its ``?year=`` value: ``"current"`` (the default: what is
+    open and this year's), a year (items due that year) or ``"all"``."""
+    today = today or timezone.localdate()
+    if value == "all":
+        return "all"
+    if value.isdigit() and len(value) == 4 and 2000 <= int(value) <= today.year + 1:
+        return value
+    return "current"
+
+
+def _scoped(scope: str, prefix: str, today: dt.date) -> Q:
+    if scope == "current":
+        return current_items(prefix, today)
+    if scope.isdigit():
+        return Q(**{f"{prefix}due_date__year": int(scope)})
+    return Q()
+
+
 def province_overview(
-    *, today: dt.date | None = None, date_from=None, date_to=None, limit=None, task_counts=True
+    *,
+    today: dt.date | None = None,
+    date_from=None,
+    date_to=None,
+    limit=None,
+    task_counts=True,
+    scope: str = "all",
 ) -> dict:
     """Per body: its parts by timeliness (one query), and the items by timeliness (one
-    more, unless ``task_counts=False``: the home page has its own tiles, ``task_tiles``)."""
+    more, unless ``task_counts=False``: the home page has its own tiles, ``task_tiles``).
+    ``scope`` narrows both to the items it selects (``overview_scope``)."""
     today = today or timezone.localdate()
     parts = P.objects.exclude(role=P.Role.TRACK).exclude(
         task__status__in=[Task.Status.DRAFT, Task.Status.CANCELLED]
     )
+    parts = parts.filter(_scoped(scope, "task__", today))
     if date_from:
         parts = parts.filter(task__due_date__gte=date_from)
     if date_to:
@@ -157,7 +192,7 @@ def province_overview(
     return {
         "rows": result[:limit] if limit else result,
         "totals": totals,
-        "task_counts": _task_counts(today) if task_counts else None,
+        "task_counts": _task_counts(today, _scoped(scope, "", today)) if task_counts else None,
     }
 
 
@@ -172,8 +207,8 @@ def task_tiles(user, today: dt.date | None = None) -> list[dict]:
     return [{"state": s, "label": tl.LABELS[s], "count": states[s]} for s in TILE_STATES]
 
 
-def _task_counts(today: dt.date) -> dict:
-    states = tl.tally(tl.with_task_timeliness(Task.objects.all(), today))[()]
+def _task_counts(today: dt.date, items: Q | None = None) -> dict:
+    states = tl.tally(tl.with_task_timeliness(Task.objects.filter(items or Q()), today))[()]
     return {
         "open": sum(states[s] for s in (*tl.OPEN_STATES, tl.SUBMITTED)),
         "overdue": states[tl.OVERDUE],

@@ -93,8 +93,16 @@ def task_export(request: HttpRequest) -> HttpResponse:
 @require_GET
 def task_overview(request: HttpRequest) -> HttpResponse:
     access.require(access.reads_everything(request.user))
+    today = timezone.localdate()
+    scope = selectors.overview_scope(request.GET.get("year", ""), today)
     return render(
-        request, "coordination/task_overview.html", {"overview": selectors.province_overview()}
+        request,
+        "coordination/task_overview.html",
+        {
+            "overview": selectors.province_overview(today=today, scope=scope),
+            "scope": scope,
+            "years": [str(y) for y in range(today.year + 1, today.year - 5, -1)],
+        },
     )
 
 
