@@ -160,7 +160,8 @@ def province_overview(
 ) -> dict:
     """Per body: its parts by timeliness (one query), and the items by timeliness (one
     more, unless ``task_counts=False``: the home page has its own tiles, ``task_tiles``).
-    ``scope`` narrows both to the items it selects (``overview_scope``)."""
+    ``scope`` narrows both to the items it selects (``overview_scope``). Long: the rows,
+    their totals and the item counts are built in one pass here."""
     today = today or timezone.localdate()
     parts = P.objects.exclude(role=P.Role.TRACK).exclude(
         task__status__in=[Task.Status.DRAFT, Task.Status.CANCELLED]
