@@ -25,11 +25,11 @@ from scoring.models import (
     Assessment,
     CriteriaSet,
     Criterion,
-    Score,
     ScoringPeriod,
     Target,
     target_for_agency,
 )
+from scoring.services.periods import assessment_open
 
 
 def _key(assessment: Assessment) -> str:
@@ -243,31 +243,18 @@ def _leaves_by_set(set_ids: set[int]) -> dict[int, list[Criterion]]:
 
 
 def _open_for(plan: _Plan, leaves: list[Criterion], reason: str, actor) -> Assessment:
-    """The successor's assessment in the period, with one empty score per leaf."""
-    successor = plan.successor
-    assessment = Assessment(
-        period=plan.period,
-        agency=successor,
-        criteria_set=plan.criteria_set,
-        coordination_task_id=plan.assessment.coordination_task_id
-        if plan.target == Target.PROVINCE
-        else None,
-    )
-    history.save(assessment, reason, actor)
-    history.bulk_create(
-        Score,
-        [
-            Score(
-                assessment=assessment,
-                criterion=c,
-                not_applicable=not c.applies_to_kind(successor.kind),
-            )
-            for c in leaves
-        ],
-        reason,
+    """The successor's assessment in the period (``periods.assessment_open``); the
+    province's own self-assessment keeps its coordination item."""
+    province = plan.target == Target.PROVINCE
+    return assessment_open(
         actor,
+        plan.period,
+        plan.successor,
+        plan.criteria_set,
+        leaves,
+        task=plan.assessment.coordination_task if province else None,
+        reason=reason,
     )
-    return assessment
 
 
 __all__ = ["closed_note", "handover_apply", "handover_preview"]

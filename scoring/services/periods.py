@@ -100,7 +100,7 @@ def period_create(
     leaves = {k: _leaves(v) for k, v in sets.items() if v is not None}
     for agency in agencies:
         target = target_for_agency(agency)
-        _open_assessment(actor, period, agency, sets[target], leaves[target])
+        assessment_open(actor, period, agency, sets[target], leaves[target])
     if province_set is not None:
         _open_province_self_scoring(actor, period, province_set)
     return period
@@ -129,11 +129,17 @@ def _set_problems(sets: dict[str, CriteriaSet | None]) -> list[str]:
     return errors
 
 
-def _open_assessment(actor, period, agency, criteria_set, leaves, task=None) -> Assessment:
+def assessment_open(
+    actor, period, agency, criteria_set, leaves, task=None, reason: str | None = None
+) -> Assessment:
+    """A body's assessment in a period, with one empty score per leaf criterion (a
+    criterion that does not apply to the body's kind marked so): the one way an assessment
+    is opened, when a period opens and when a body takes over from one that ended."""
+    reason = reason or _("Mở đợt chấm điểm")
     assessment = Assessment(
         period=period, agency=agency, criteria_set=criteria_set, coordination_task=task
     )
-    history.save(assessment, _("Mở đợt chấm điểm"), actor)
+    history.save(assessment, reason, actor)
     history.bulk_create(
         Score,
         [
@@ -144,7 +150,7 @@ def _open_assessment(actor, period, agency, criteria_set, leaves, task=None) -> 
             )
             for c in leaves
         ],
-        _("Mở đợt chấm điểm"),
+        reason,
         actor,
     )
     return assessment
@@ -180,7 +186,7 @@ def _open_province_self_scoring(actor, period, province_set) -> Assessment:
         ),
     )
     coordination.task_assign(actor=actor, task=task)
-    return _open_assessment(actor, period, lead, province_set, _leaves(province_set), task)
+    return assessment_open(actor, period, lead, province_set, _leaves(province_set), task)
 
 
 @transaction.atomic
@@ -195,7 +201,7 @@ def province_assessment_record(
     period.province_set = province_set
     history.save(period, _("Ghi bản tự chấm điểm của tỉnh"), actor, update_fields=["province_set"])
     lead = Agency.objects.lead()
-    return _open_assessment(actor, period, lead, province_set, _leaves(province_set))
+    return assessment_open(actor, period, lead, province_set, _leaves(province_set))
 
 
 @transaction.atomic
