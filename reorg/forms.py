@@ -5,10 +5,8 @@ plan (known codes, dates, a lead body after the change) are checked by ``reorg.s
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,8 +19,6 @@ from reorg.models import Change
 from reorg.parsing import MAX_BYTES, PlanRow
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_ZIP = b"PK\x03\x04"
-_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def _iso_day(text) -> dt.date | None:
@@ -33,6 +29,9 @@ def _iso_day(text) -> dt.date | None:
 
 
 class PlanUploadForm(PortalForm):
+    """Only picks the file: its name, size and content are checked by
+    ``reorg.parsing.read_plan_file`` (the service reads it)."""
+
     file = forms.FileField(
         label=gettext_lazy("Tệp phương án (.csv hoặc .xlsx)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv," + XLSX}),
@@ -45,37 +44,6 @@ class PlanUploadForm(PortalForm):
             "Các cột theo mẫu trong hướng dẫn; tối đa %(size)s. Chưa có gì thay đổi cho đến "
             "khi anh/chị xem trước và bấm “Áp dụng phương án”."
         ) % {"size": filesizeformat(MAX_BYTES)}
-
-    def clean_file(self):
-        """The type is decided by the content, not the name: a workbook is a zip package,
-        a CSV is text (no NUL bytes, not a workbook renamed)."""
-        upload = self.cleaned_data["file"]
-        ext = Path(upload.name or "").suffix.lower().lstrip(".")
-        if ext not in {"csv", "xlsx"}:
-            raise ValidationError(
-                _("Tệp “%(name)s” không được chấp nhận. Chỉ nhận tệp .csv hoặc .xlsx.")
-                % {"name": upload.name}
-            )
-        if upload.size > MAX_BYTES:
-            raise ValidationError(
-                _("Tệp “%(name)s” quá lớn (%(size)s); giới hạn là %(limit)s.")
-                % {
-                    "name": upload.name,
-                    "size": filesizeformat(upload.size),
-                    "limit": filesizeformat(MAX_BYTES),
-                }
-            )
-        upload.seek(0)
-        head = upload.read(8192)
-        upload.seek(0)
-        is_workbook = head.startswith(_ZIP)
-        is_text = not head.startswith((_ZIP, _OLE)) and b"\x00" not in head
-        if (ext == "xlsx" and not is_workbook) or (ext == "csv" and not is_text):
-            raise ValidationError(
-                _("Nội dung tệp “%(name)s” không đúng với loại %(ext)s; tệp bị từ chối.")
-                % {"name": upload.name, "ext": ext.upper()}
-            )
-        return upload
 
 
 class ChangeForm(PortalForm):

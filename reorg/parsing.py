@@ -8,8 +8,10 @@ import csv
 import datetime as dt
 import io
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
@@ -32,6 +34,8 @@ COLUMNS = (
 REQUIRED = ("change", "effective_date", "legal_basis")
 MAX_ROWS = 2000
 MAX_BYTES = 2 * 1024 * 1024
+_ZIP = b"PK\x03\x04"
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an old .xls
 YES = {"yes", "y", "x", "1", "true", "có", "co"}
 
 
@@ -68,12 +72,29 @@ class PlanRow:
 
 
 def read_plan_file(upload) -> list[PlanRow]:
-    """The rows of an uploaded plan; ValidationError listing every problem by line."""
+    """The rows of an uploaded plan; ValidationError listing every problem by line. The
+    type is decided by the content, not the name: a workbook is a zip package, a CSV is
+    UTF-8 text (no NUL bytes, not a workbook renamed)."""
+    name = getattr(upload, "name", "") or ""
+    ext = Path(name).suffix.lower().lstrip(".")
+    if ext not in {"csv", "xlsx"}:
+        raise ValidationError(
+            _("Tệp “%(name)s” không được chấp nhận. Chỉ nhận tệp .csv hoặc .xlsx.") % {"name": name}
+        )
     content = upload.read(MAX_BYTES + 1)
     if len(content) > MAX_BYTES:
-        raise ValidationError(_("Tệp phương án quá lớn (tối đa 2 MB)."))
-    name = (getattr(upload, "name", "") or "").lower()
-    if content.startswith(b"PK\x03\x04") or name.endswith(".xlsx"):
+        raise ValidationError(
+            _("Tệp “%(name)s” quá lớn; giới hạn là %(limit)s.")
+            % {"name": name, "limit": filesizeformat(MAX_BYTES)}
+        )
+    is_workbook = content.startswith(_ZIP)
+    is_text = not content.startswith((_ZIP, _OLE)) and b"\x00" not in content
+    if (ext == "xlsx" and not is_workbook) or (ext == "csv" and not is_text):
+        raise ValidationError(
+            _("Nội dung tệp “%(name)s” không đúng với loại %(ext)s; tệp bị từ chối.")
+            % {"name": name, "ext": ext.upper()}
+        )
+    if is_workbook:
         try:
             table = [[_cell(v) for v in row] for row in first_sheet_rows(content)]
         except UnreadableSheet as exc:
@@ -85,8 +106,6 @@ def read_plan_file(upload) -> list[PlanRow]:
             raise ValidationError(
                 _("Tệp CSV phải mã hóa UTF-8 (trong Excel: Lưu thành › CSV UTF-8).")
             ) from exc
-        if "\x00" in text:
-            raise ValidationError(_("Tệp không phải bảng CSV hay Excel .xlsx."))
         table = list(csv.reader(io.StringIO(text)))
     return rows_from_table(table)
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from agencies import history
 from agencies.handover import Handover, HandoverLine
 from agencies.models import Agency, User
 from coordination import succession as coordination_succession
@@ -86,8 +87,9 @@ def handovers(reading: Reading, bodies: dict[str, Agency], plan: Plan, actor=Non
         )
 
 
-def create_bodies(reading: Reading, bodies: dict[str, Agency]) -> None:
-    """The plan's new bodies, valid from its date, added to ``bodies``."""
+def create_bodies(reading: Reading, bodies: dict[str, Agency], reason="", actor=None) -> None:
+    """The plan's new bodies, valid from its date, added to ``bodies`` (with history naming
+    ``reason`` and ``actor`` when the plan is applied; the preview passes none)."""
     order = max((a.sort_order for a in bodies.values()), default=0)
     for code, row in reading.created.items():
         order += 10
@@ -101,7 +103,10 @@ def create_bodies(reading: Reading, bodies: dict[str, Agency]) -> None:
             valid_from=reading.effective_date,
             sort_order=order,
         )
-        agency.save()
+        if reason:
+            history.save(agency, reason, actor)
+        else:
+            agency.save()
         bodies[code] = agency
 
 

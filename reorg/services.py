@@ -92,7 +92,7 @@ def plan_apply(plan: Plan, *, actor, choices=None, deactivate_users: bool = Fals
             history.save(agency, reason, actor, update_fields=["valid_to"])
         renamed = renames(reading, bodies)
         _rename(renamed, day, reason, actor)
-        create_bodies(reading, bodies)
+        create_bodies(reading, bodies, reason, actor)
         summary = {}
         for handover, item in handovers(reading, bodies, plan, actor):
             moved = {app.__name__.split(".")[0]: app.handover_apply(handover) for app in APPS}

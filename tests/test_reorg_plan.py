@@ -163,7 +163,10 @@ def test_the_departments_plan_previews_then_applies_once(noivu, contrib_focal):
     khdt = Agency.objects.get(code="SKHDT")
     assert khdt.valid_to == dt.date(2025, 2, 28) and khdt.name == "Sở Kế hoạch và Đầu tư"
     assert list(khdt.successors.values_list("code", flat=True)) == ["STC"]
-    assert Agency.objects.get(code="SNNMT").valid_from == dt.date(2025, 3, 1)
+    snnmt = Agency.objects.get(code="SNNMT")
+    assert snnmt.valid_from == dt.date(2025, 3, 1)
+    created = snnmt.history.earliest()
+    assert created.history_user == noivu and created.history_change_reason.startswith("Theo ")
     assert set(Agency.objects.get(code="SNNMT").predecessors.values_list("code", flat=True)) == {
         "STNMT",
         "SNNPTNT",
@@ -286,3 +289,13 @@ def test_an_abolished_body_hands_over_and_a_new_body_starts_on_the_date(noivu):
     officer.refresh_from_db()
     assert officer.agency.code == "SCT"
     assert Succession.objects.get(predecessor__code="BQLKKT").change == "abolish"
+
+
+def test_a_file_too_large_is_refused_before_it_is_read(noivu):
+    from reorg.parsing import MAX_BYTES
+
+    big = SimpleUploadedFile("plan.csv", HEADER.encode() + b"x" * MAX_BYTES, "text/csv")
+    with pytest.raises(ValidationError) as exc:
+        plan_from_file(actor=noivu, upload=big)
+    assert messages(exc) == ["Tệp “plan.csv” quá lớn; giới hạn là 2,0\xa0MB."]
+    assert not Plan.objects.exists()
