@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _lazy
 
 from agencies.lineage import name_on
-from agencies.models import Succession
 from scoring import access, computed
 from scoring.figures import (  # noqa: F401  (re-exported: the index math)
     HUNDRED,
@@ -366,31 +365,14 @@ def _result_rows(period: ScoringPeriod, assessments: list[Assessment]) -> list[R
     return list(rows.values())
 
 
-def _ancestors(agency_ids: set[int]) -> dict[int, set[int]]:
-    """Body id -> every body before it through successions, however many steps back, from
-    one query over the (small) table of successions."""
-    parents = defaultdict(set)
-    for predecessor_id, successor_id in Succession.objects.values_list(
-        "predecessor_id", "successor_id"
-    ):
-        parents[successor_id].add(predecessor_id)
-    result = {}
-    for agency_id in agency_ids:
-        found, frontier = set(), set(parents[agency_id])
-        while frontier:
-            found |= frontier
-            frontier = {p for f in frontier for p in parents[f]} - found - {agency_id}
-        result[agency_id] = found
-    return result
-
-
 def _previous_results(previous: ScoringPeriod, rows: list[ResultRow]) -> None:
     """Each row's results of the year before: the body's own and those of the bodies
     before it (a merge, a split, a rename), each under its name of that year, labelled
     "Năm trước (của …)" when they are not simply the body's own. ``previous_index`` is set
     only when there is one such result (a merged body's several cannot be compared as one).
-    Four queries whatever the number of rows."""
-    ancestors = _ancestors({r.assessment.agency_id for r in rows})
+    Three queries whatever the number of rows: the bodies before each one are its
+    ``archive_ids`` (agencies.lineage keeps them)."""
+    ancestors = {r.assessment.agency_id: set(r.assessment.agency.archive_ids) for r in rows}
     wanted = set(ancestors) | {a for found in ancestors.values() for a in found}
     before = _result_rows(
         previous,
