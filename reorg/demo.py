@@ -19,7 +19,7 @@ from reorg import services
 from reorg.models import Plan
 from reorg.parsing import read_plan_file
 from reorg.plan import digest
-from reorg.preview import plan_preview
+from reorg.preview import choice_key, plan_preview
 from scoring import demo as scoring_demo
 from scoring.models import ScoringPeriod
 
@@ -109,7 +109,7 @@ def _choices(plan: Plan) -> dict[str, str]:
             continue
         items = [line for line in body.lines if line.choosable and line.key.startswith("task:")]
         for line, code in zip(items, targets, strict=False):
-            choices[line.key] = code
+            choices[choice_key(body.agency.code, line.key)] = code
     return choices
 
 

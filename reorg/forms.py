@@ -141,23 +141,12 @@ class ChangeForm(PortalForm):
         }
 
 
-def successor_choices(post, ending) -> tuple[dict[str, str], list[str]]:
-    """The successors the officer picked for a split's items (``choice:<key>`` fields, a
-    successor's code), read against the preview on screen: only choosable lines, only that
-    body's successors."""
-    choices: dict[str, str] = {}
-    errors: list[str] = []
-    for body in ending:
-        allowed = {a.code for a in body.successors}
-        for line in body.lines:
-            raw = post.get(f"choice:{line.key}", "") if line.choosable else ""
-            if not raw:
-                continue
-            if raw not in allowed:
-                errors.append(
-                    _("“%(label)s”: cơ quan nhận đã chọn không phải cơ quan kế thừa của %(body)s.")
-                    % {"label": line.label, "body": body.agency.name}
-                )
-                continue
-            choices[line.key] = raw
-    return choices, errors
+def posted_choices(post) -> dict[str, str]:
+    """The preview's ``choice:<ended body>/<item key>`` fields as {that key: successor
+    code} (checked by
+    ``reorg.preview.checked_choices`` when the plan is applied)."""
+    return {
+        name.removeprefix("choice:"): value
+        for name, value in post.items()
+        if name.startswith("choice:") and value
+    }

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from agencies import history
 from agencies.handover import Handover, HandoverLine
@@ -80,11 +82,23 @@ def handovers(reading: Reading, bodies: dict[str, Agency], plan: Plan, actor=Non
                 successors=successors,
                 effective_date=reading.effective_date,
                 legal_basis=reading.legal_basis,
-                choices=dict(plan.choices or {}),
+                choices=own_choices(plan.choices or {}, ending.code),
                 actor=actor,
             ),
             ending,
         )
+
+
+def choice_key(ending_code: str, key: str) -> str:
+    """A pick's key in ``Plan.choices``: the ended body's code and the item's key
+    (``TUYHOA/task:12``), since one item may have several ended bodies taking part."""
+    return f"{ending_code}/{key}"
+
+
+def own_choices(choices: dict[str, str], ending_code: str) -> dict[str, str]:
+    """The picks for one ended body's items, by the item's key (``Handover.choices``)."""
+    prefix = choice_key(ending_code, "")
+    return {k.removeprefix(prefix): v for k, v in choices.items() if k.startswith(prefix)}
 
 
 def create_bodies(reading: Reading, bodies: dict[str, Agency], reason="", actor=None) -> None:
@@ -160,3 +174,40 @@ def plan_preview(plan: Plan) -> PlanPreview:
     except _Rollback:
         pass
     return preview
+
+
+def checked_choices(preview: PlanPreview, choices: dict[str, str]) -> dict[str, str]:
+    """The successors the officer picked for a split's items (``choice_key`` -> a
+    successor's code), checked against the preview: only choosable lines, only that
+    body's successors. ValidationError names every item whose pick is not one of them
+    (nothing is dropped in silence)."""
+    checked: dict[str, str] = {}
+    errors: list[str] = []
+    for body in preview.ending:
+        allowed = {a.code for a in body.successors}
+        for line in body.lines:
+            key = choice_key(body.agency.code, line.key)
+            code = choices.get(key, "") if line.choosable else ""
+            if not code:
+                continue
+            if code not in allowed:
+                errors.append(
+                    _("“%(label)s”: cơ quan nhận đã chọn không phải cơ quan kế thừa của %(body)s.")
+                    % {"label": line.label, "body": body.agency.name}
+                )
+                continue
+            checked[key] = code
+    known = {
+        choice_key(body.agency.code, line.key)
+        for body in preview.ending
+        for line in body.lines
+        if line.choosable
+    }
+    for key in sorted(set(choices) - known):
+        errors.append(
+            _("“%(key)s” không phải việc được chọn cơ quan nhận trong phương án này.")
+            % {"key": key}
+        )
+    if errors:
+        raise ValidationError(errors)
+    return checked

@@ -16,7 +16,15 @@ from agencies.models import Agency, AgencyName, Province, Succession, User
 from reorg.models import Plan
 from reorg.parsing import PlanRow, read_plan_file
 from reorg.plan import digest, read
-from reorg.preview import APPS, create_bodies, handovers, renames, rows_of
+from reorg.preview import (
+    APPS,
+    checked_choices,
+    create_bodies,
+    handovers,
+    plan_preview,
+    renames,
+    rows_of,
+)
 
 
 def plan_from_file(*, actor, upload) -> Plan:
@@ -60,15 +68,6 @@ def _refuse_applied(key: str) -> None:
         )
 
 
-def plan_choices_clean(plan: Plan, choices: dict[str, str]) -> dict[str, str]:
-    """The officer's per-item successors, kept only where they name a successor of a split."""
-    allowed = set()
-    for row in rows_of(plan):
-        if row.change == "split":
-            allowed.add(row.to_code)
-    return {str(k): str(v) for k, v in (choices or {}).items() if str(v) in allowed}
-
-
 def plan_apply(plan: Plan, *, actor, choices=None, deactivate_users: bool = False) -> Plan:
     """Apply the plan, all of it or nothing (long: it locks the plan, reads it again against
     the bodies as they are now, then ends, creates and renames bodies, hands every ended
@@ -83,7 +82,8 @@ def plan_apply(plan: Plan, *, actor, choices=None, deactivate_users: bool = Fals
         reading = read(rows, bodies)
         if reading.errors:
             raise ValidationError(reading.errors)
-        plan.choices = plan_choices_clean(plan, choices if choices is not None else plan.choices)
+        if choices is not None:  # the officer's picks, checked against what the preview offers
+            plan.choices = checked_choices(plan_preview(plan), dict(choices))
         plan.deactivate_users = deactivate_users
         day, reason = reading.effective_date, _("Theo %(basis)s") % {"basis": reading.legal_basis}
         ending = [bodies[e.code] for e in reading.endings]

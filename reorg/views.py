@@ -19,9 +19,9 @@ from agencies.models import Agency
 from agencies.once import AlreadySubmitted, already, once
 from reorg import services
 from reorg.access import manages_plans
-from reorg.forms import ChangeForm, PlanUploadForm, successor_choices
+from reorg.forms import ChangeForm, PlanUploadForm, posted_choices
 from reorg.models import Change, Plan
-from reorg.preview import plan_preview
+from reorg.preview import checked_choices, choice_key, plan_preview
 
 LIST = "reorg/plan_list.html"
 DETAIL = "reorg/plan_detail.html"
@@ -134,7 +134,8 @@ def _ending_rows(ending, posted) -> list[dict]:
     for body in ending:
         lines = []
         for line in body.lines:
-            chosen = posted.get(f"choice:{line.key}") or (
+            key = choice_key(body.agency.code, line.key)
+            chosen = posted.get(f"choice:{key}") or (
                 line.successor.code if line.successor else body.default.code
             )
             options = (
@@ -142,7 +143,7 @@ def _ending_rows(ending, posted) -> list[dict]:
                 if line.choosable
                 else []
             )
-            lines.append({"line": line, "options": options})
+            lines.append({"line": line, "options": options, "key": key})
         rows.append(
             {
                 "agency": body.agency,
@@ -268,9 +269,11 @@ def plan_apply(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Phương án này đã được áp dụng; không áp dụng lại."))
         return redirect("reorg_plan", pk=plan.pk)
     preview = plan_preview(plan)
-    choices, errors = successor_choices(request.POST, preview.ending)
-    if errors:
-        return _render_plan(request, plan, errors=errors, posted=request.POST)
+    choices = posted_choices(request.POST)
+    try:
+        checked_choices(preview, choices)  # refused before the confirmation page, too
+    except ValidationError as exc:
+        return _render_plan(request, plan, errors=exc.messages, posted=request.POST)
     response = confirmation(request, **apply_confirmation(plan, preview))
     if response is not None:
         return response

@@ -299,3 +299,21 @@ def test_a_file_too_large_is_refused_before_it_is_read(noivu):
         plan_from_file(actor=noivu, upload=big)
     assert messages(exc) == ["Tệp “plan.csv” quá lớn; giới hạn là 2,0\xa0MB."]
     assert not Plan.objects.exists()
+
+
+def test_a_pick_that_is_not_a_successor_of_the_split_is_refused_and_nothing_changes(noivu):
+    from tests.coordination_factories import make_task
+
+    task = make_task(actor=noivu, contributors=("SLDTBXH",))
+    plan = plan_from_file(actor=noivu, upload=upload(DEPARTMENTS))
+    with pytest.raises(ValidationError) as exc:
+        plan_apply(plan, actor=noivu, choices={f"SLDTBXH/task:{task.pk}": "STC"})
+    assert "không phải cơ quan kế thừa của Sở Lao động" in messages(exc)[0]
+    with pytest.raises(ValidationError) as exc:
+        plan_apply(plan, actor=noivu, choices={"SLDTBXH/task:999999": "SYT"})
+    assert "không phải việc được chọn cơ quan nhận" in messages(exc)[0]
+    plan.refresh_from_db()
+    assert plan.status == Plan.Status.DRAFT
+    assert Agency.objects.get(code="SLDTBXH").valid_to is None
+    plan_apply(plan, actor=noivu, choices={f"SLDTBXH/task:{task.pk}": "SYT"})
+    assert task.participations.filter(agency__code="SYT").exists()

@@ -183,16 +183,36 @@ def test_a_split_item_goes_to_the_successor_picked_in_the_preview(cast, noivu):
     plan = draft(noivu, COMMUNES)
     client = cast("noivu")
     html = page(client, reverse("reorg_plan", args=[plan.pk]))
-    field = f'name="choice:task:{task.pk}"'
+    field = f'name="choice:TUYHOA/task:{task.pk}"'
     assert field in html and '<option value="PPHUYEN">' in html
     assert '<option value="PTUYHOA" selected>' in html  # the default is preselected
     url = reverse("reorg_apply", args=[plan.pk])
-    wrong = client.post(url, {f"choice:task:{task.pk}": "STP", "confirmed": "1"})
+    wrong = client.post(url, {f"choice:TUYHOA/task:{task.pk}": "STP", "confirmed": "1"})
     assert wrong.status_code == 200 and "không phải cơ quan kế thừa" in wrong.content.decode()
     assert Plan.objects.get(pk=plan.pk).status == Plan.Status.DRAFT
-    client.post(url, {f"choice:task:{task.pk}": "PPHUYEN", "confirmed": "1"})
+    client.post(url, {f"choice:TUYHOA/task:{task.pk}": "PPHUYEN", "confirmed": "1"})
     assert Participation.objects.filter(task=task, agency__code="PPHUYEN").exists()
     assert not Participation.objects.filter(task=task, agency__code="PTUYHOA").exists()
+
+
+@pytest.mark.django_db
+def test_two_split_bodies_on_one_item_each_get_their_own_pick(cast, noivu):
+    """Thành phố Tuy Hòa and Thị xã Sông Cầu both take part in one item: each has its own
+    select, and each part goes to the successor picked for that body."""
+    plan_apply(draft(noivu), actor=noivu)
+    task = make_task(actor=noivu, contributors=("TUYHOA", "SONGCAU"), title="Một cửa liên thông")
+    plan = draft(noivu, COMMUNES)
+    client = cast("noivu")
+    html = page(client, reverse("reorg_plan", args=[plan.pk]))
+    assert f'name="choice:TUYHOA/task:{task.pk}"' in html
+    assert f'name="choice:SONGCAU/task:{task.pk}"' in html
+    picks = {
+        f"choice:TUYHOA/task:{task.pk}": "PBINHKIEN",
+        f"choice:SONGCAU/task:{task.pk}": "XXUANLOC",
+    }
+    client.post(reverse("reorg_apply", args=[plan.pk]), {**picks, "confirmed": "1"})
+    codes = set(Participation.objects.filter(task=task).values_list("agency__code", flat=True))
+    assert {"PBINHKIEN", "XXUANLOC"} <= codes and not {"PTUYHOA", "PSONGCAU"} & codes
 
 
 @pytest.mark.django_db
