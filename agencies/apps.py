@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,6 +7,17 @@ def _ensure_roles(sender, **kwargs) -> None:
     from agencies.roles import ensure_roles
 
     ensure_roles()
+
+
+def _ensure_cache_table(sender, using="default", **kwargs) -> None:
+    """The database cache's table before the first migration runs: cachalot records every
+    write of a migration in it (``agencies.fragments``). ``createcachetable`` is idempotent
+    (``make migrate`` runs it again after)."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    if settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache"):
+        call_command("createcachetable", database=using, verbosity=0)
 
 
 class AgenciesConfig(AppConfig):
@@ -17,6 +28,7 @@ class AgenciesConfig(AppConfig):
         # Role groups and their model permissions are reference data: (re)created
         # idempotently after every migrate, once all apps' permissions exist.
         post_migrate.connect(_ensure_roles, dispatch_uid="agencies.ensure_roles")
+        pre_migrate.connect(_ensure_cache_table, sender=self, dispatch_uid="agencies.cache")
         self._connect_security_signals()
         from agencies import visibility  # noqa: F401  (registers the visibility rules)
 

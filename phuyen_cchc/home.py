@@ -20,11 +20,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from agencies import roles
+from agencies import fragments, roles
 from agencies.access import is_council_member, reads_everything
 from agencies.models import Province
 from coordination.selectors import agency_work, province_overview, task_tiles
@@ -62,20 +63,81 @@ def demo_area_notice() -> str:
     ) % {"former": former.short_name, "current": current.short_name}
 
 
-def home_context(user) -> dict:
+# Issue 14: each section of the body's work shows its first rows; a tile or "xem tất cả"
+# opens the whole section (``?show=``), so the page stays short at any scale.
+HOME_ROWS = 10
+# Section → the element a tile or a "xem tất cả" link scrolls to.
+WORK_SECTIONS = {
+    "returned": "w-returned",
+    "overdue": "w-overdue",
+    "to_review": "w-review",
+    "due_soon": "w-due-soon",
+    "chaired": "w-open",
+    "contributing": "w-open",
+    "tracking": "w-open",
+}
+# The apps whose data each cached part shows (``agencies.fragments``).
+WORK_APPS = ("auth", "guardian", "agencies", "coordination")
+PROVINCE_APPS = (*WORK_APPS, "scoring", "reports")
+
+
+def shown_work(work: dict, show: str) -> dict:
+    """Per section: its first ``HOME_ROWS`` rows, or every row of the section the user
+    opened (``show``: a section, or ``open`` for the three sections by role), its total and
+    the link that opens it whole."""
+    opened = {"chaired", "contributing", "tracking"} if show == "open" else {show}
+    sections = {}
+    for name, anchor in WORK_SECTIONS.items():
+        rows = work[name]
+        whole = name in opened or len(rows) <= HOME_ROWS
+        sections[name] = {
+            "rows": rows if whole else rows[:HOME_ROWS],
+            "total": len(rows),
+            "more": "" if whole else f"?show={name}#{anchor}",
+        }
+    return sections
+
+
+def province_context(user) -> dict:
+    return {
+        "tiles": task_tiles(user),
+        "overview": province_overview(limit=None, task_counts=False),
+        "par": par_glance(user),
+        "reporting": latest_round_missing(user),
+    }
+
+
+def home_context(request: HttpRequest) -> dict:
+    """The page around its two cached parts: the province at a glance and the body's work
+    (``agencies.fragments``: rendered once until the data they show changes)."""
+    user = request.user
     context: dict = {"is_overview": reads_everything(user), "area_notice": demo_area_notice()}
     if reads_everything(user):
-        context["tiles"] = task_tiles(user)
-        context["overview"] = province_overview(limit=None, task_counts=False)
-        context["par"] = par_glance(user)
-        context["reporting"] = latest_round_missing(user)
+        context["province_part"] = fragments.cached(
+            request,
+            "home:province",
+            apps_read=PROVINCE_APPS,
+            build=lambda: render_to_string("agencies/_home_province.html", province_context(user)),
+        )
     if is_council_member(user):
         context["appraisals"] = appraisal_work(user)
     if _works_for_body(user):
-        context["work"] = agency_work(user)
+        show = request.GET.get("show", "")
+        show = show if show == "open" or show in WORK_SECTIONS else ""
+
+        def work_part() -> str:
+            work = agency_work(user)
+            return render_to_string(
+                "agencies/_home_work.html",
+                {"user": user, "work": work, "shown": shown_work(work, show)},
+            )
+
+        context["work_part"] = fragments.cached(
+            request, "home:work", apps_read=WORK_APPS, vary=[show], build=work_part
+        )
     return context
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "agencies/home.html", home_context(request.user))
+    return render(request, "agencies/home.html", home_context(request))

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "guardian",
     "simple_history",
     "django_filters",
+    "cachalot",
     "csp",
     "axes",
     "django_otp",
@@ -336,6 +337,31 @@ else:
             "LOCATION": "cchc_cache",
         }
     }
+
+# Data versions of cached page fragments (issue 14; agencies/fragments.py): django-cachalot
+# caches no query here, it only records in the shared cache when each table of the portal's
+# apps was last written (after commit; ORM, bulk and raw SQL). Tables written on every request
+# or by background mail would only churn the versions: they are not tracked.
+CACHALOT_ENABLED = False
+CACHALOT_ONLY_CACHABLE_APPS = (
+    "auth",
+    "guardian",
+    "agencies",
+    "coordination",
+    "scoring",
+    "reports",
+    "reorg",
+)
+CACHALOT_UNCACHABLE_TABLES = (
+    "django_migrations",
+    "agencies_securityevent",
+    "agencies_usersession",
+    "agencies_outgoingmail",
+    "agencies_formreceipt",
+    "coordination_notification",
+)
+# The database cache is not on cachalot's list of query caches; it only keeps timestamps here.
+SILENCED_SYSTEM_CHECKS = ["cachalot.W001"]
 
 # Portal configuration (nothing in the code is specific to one province).
 PORTAL_PROVINCE_NAME = env_str("PORTAL_PROVINCE_NAME", "")

@@ -1,0 +1,92 @@
+"""Rendered page parts kept in the shared cache, keyed by the data they were built from.
+
+A fragment (the table of a work list, the overview's rows) is rendered once and served
+from the cache until the data it shows changes (issue 14, docs/benchmark.md). Its key is
+made of everything the HTML depends on:
+
+- the **data version** of the apps it reads: when any of their tables was last written,
+  recorded by django-cachalot in invalidation-only mode (``CACHALOT_ENABLED = False``: it
+  caches no query, it only notes every INSERT, UPDATE and DELETE — ORM, bulk and raw SQL
+  alike — after the transaction commits);
+- the user (what one sees is decided per user by each app's ``access.py``), the language,
+  today's date (lateness is counted in days), and what the caller passes in ``vary`` (the
+  page's query string, a page number);
+
+A fragment holds no form: a CSRF token is the reader's own and must not be served to
+another request (``cached`` refuses such HTML; a page's forms stay outside its fragments).
+
+Nothing is ever served after a change: a write moves the version, and the old key is simply
+no longer asked for (it expires after ``FRAGMENT_TIMEOUT``). Tables written on every request
+or by background mail are not tracked (settings ``CACHALOT_UNCACHABLE_TABLES``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+
+from cachalot.api import get_last_invalidation
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
+
+__all__ = ["FRAGMENT_TIMEOUT", "cached", "data_version", "tables_of"]
+
+# A fragment nobody asks for again leaves the cache after a day.
+FRAGMENT_TIMEOUT = 24 * 3600
+_TABLES: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def tables_of(app_labels: Iterable[str]) -> tuple[str, ...]:
+    """Every table of these apps (their models, history, many-to-many), computed once."""
+    labels = tuple(sorted(app_labels))
+    if labels not in _TABLES:
+        tables = set()
+        for label in labels:
+            for model in apps.get_app_config(label).get_models(include_auto_created=True):
+                tables.add(model._meta.db_table)
+        _TABLES[labels] = tuple(sorted(tables))
+    return _TABLES[labels]
+
+
+def data_version(app_labels: Iterable[str]) -> str:
+    """When these apps' data last changed (one cache read)."""
+    return repr(get_last_invalidation(*tables_of(app_labels), cache_alias="default"))
+
+
+def _key(request, name: str, app_labels: Iterable[str], vary: Iterable) -> str:
+    user = request.user
+    parts = [
+        name,
+        str(user.pk),
+        translation.get_language() or settings.LANGUAGE_CODE,
+        timezone.localdate().isoformat(),
+        data_version(app_labels),
+        *(str(v) for v in vary),
+    ]
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return f"fragment:{name}:{digest}"
+
+
+def cached(
+    request,
+    name: str,
+    *,
+    apps_read: Iterable[str],
+    build: Callable[[], str],
+    vary: Iterable = (),
+) -> SafeString:
+    """The HTML ``build()`` renders, from the cache while ``apps_read``'s data is unchanged.
+
+    ``build`` runs the queries and renders the template only on a miss; everything it shows
+    must come from ``apps_read`` (plus the user, language, date and ``vary``)."""
+    key = _key(request, name, apps_read, vary)
+    html = cache.get(key)
+    if html is None:
+        html = str(build())
+        if "csrfmiddlewaretoken" in html:
+            raise ValueError(f"The fragment {name!r} holds a form; keep forms outside it.")
+        cache.set(key, html, FRAGMENT_TIMEOUT)
+    return mark_safe(html)
