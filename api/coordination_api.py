@@ -96,6 +96,11 @@ class TaskFilter(coordination_forms.TaskFilter):
         user = getattr(request, "user", None)
         super().__init__(data, queryset, request=request, prefix=prefix, user=user)
 
+    def filter_queryset(self, queryset):
+        """Every item the client may see: the page's default scope (what is current) is a
+        screen's, not the API's; ``year`` here is the deadline's year."""
+        return django_filters.FilterSet.filter_queryset(self, queryset)
+
     def filter_overdue(self, queryset, name, value):
         overdue = self.filter_timeliness(queryset, "timeliness", tl.OVERDUE)
         return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))

@@ -16,7 +16,7 @@ from agencies.widgets import (
     DateInput,
     MultipleFileField,
 )
-from coordination import succession
+from coordination import selectors, succession
 from coordination import timeliness as tl
 from coordination.calendar import WorkingDayCount, count_working_days
 from coordination.models import Category, Contribution, Nomination, Participation, Recurrence, Task
@@ -294,6 +294,16 @@ class ReviewForm(PortalForm):
         return data
 
 
+def year_choices() -> list[tuple[str, str]]:
+    """The scopes of the item list besides the default: the years around this one, all."""
+    this_year = timezone.localdate().year
+    years = [
+        (str(y), _("Việc có hạn trong năm %(y)s") % {"y": y})
+        for y in range(this_year + 1, this_year - 5, -1)
+    ]
+    return [*years, ("all", _("Tất cả các năm"))]
+
+
 class TaskFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Tìm kiếm"), method="filter_q")
     category = django_filters.ChoiceFilter(label=_("Nội dung"), choices=Category.choices)
@@ -323,6 +333,14 @@ class TaskFilter(django_filters.FilterSet):
         choices=[(state, tl.LABELS[state]) for state in FILTER_STATES],
         method="filter_timeliness",
     )
+    # Issue 14: the list opens on what is current; another year or every year is one choice
+    # away (the same scopes as the overview, ``selectors.overview_scope``).
+    year = django_filters.ChoiceFilter(
+        label=_("Phạm vi"),
+        choices=year_choices,
+        empty_label=_("Đang mở hoặc có hạn năm nay"),
+        method="filter_year",
+    )
     ordering = django_filters.OrderingFilter(
         label=_("Sắp xếp"),
         fields=(("due_date", "due_date"), ("created_at", "created_at"), ("title", "title")),
@@ -345,6 +363,14 @@ class TaskFilter(django_filters.FilterSet):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+
+    def filter_queryset(self, queryset):
+        """Every filter within the chosen scope (the default: what is current)."""
+        scope = selectors.overview_scope(self.form.cleaned_data.get("year") or "")
+        return super().filter_queryset(queryset.filter(selectors.scope_filter(scope)))
+
+    def filter_year(self, qs, name, value):
+        return qs  # applied to every filter in filter_queryset
 
     def filter_q(self, qs, name, value):
         from django.db.models import Q

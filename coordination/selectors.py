@@ -141,7 +141,9 @@ def overview_scope(value: str, today: dt.date | None = None) -> str:
     return "current"
 
 
-def _scoped(scope: str, prefix: str, today: dt.date) -> Q:
+def scope_filter(scope: str, prefix: str = "", today: dt.date | None = None) -> Q:
+    """The items a scope selects (``overview_scope``): what is current, a year, or all."""
+    today = today or timezone.localdate()
     if scope == "current":
         return current_items(prefix, today)
     if scope.isdigit():
@@ -166,7 +168,7 @@ def province_overview(
     parts = P.objects.exclude(role=P.Role.TRACK).exclude(
         task__status__in=[Task.Status.DRAFT, Task.Status.CANCELLED]
     )
-    parts = parts.filter(_scoped(scope, "task__", today))
+    parts = parts.filter(scope_filter(scope, "task__", today))
     if date_from:
         parts = parts.filter(task__due_date__gte=date_from)
     if date_to:
@@ -193,7 +195,7 @@ def province_overview(
     return {
         "rows": result[:limit] if limit else result,
         "totals": totals,
-        "task_counts": _task_counts(today, _scoped(scope, "", today)) if task_counts else None,
+        "task_counts": _task_counts(today, scope_filter(scope, "", today)) if task_counts else None,
     }
 
 
@@ -201,10 +203,11 @@ TILE_STATES = (tl.OVERDUE, tl.DUE_SOON, tl.ON_TIME, tl.SUBMITTED, tl.DONE_ON_TIM
 
 
 def task_tiles(user, today: dt.date | None = None) -> list[dict]:
-    """The items by timeliness, each count read from the query of the item list it links
-    to (``listed_tasks`` filtered by ``timeliness``, as ``/tasks/?timeliness=…`` does):
-    one query. Each tile: ``state``, ``label``, ``count``."""
-    states = tl.tally(listed_tasks(user, today))[()]
+    """The current items by timeliness (open, or due this year), each count read from the
+    query of the item list it links to (``listed_tasks`` in its default scope, filtered by
+    ``timeliness``, as ``/tasks/?timeliness=…`` does): one query. Each tile: ``state``,
+    ``label``, ``count``."""
+    states = tl.tally(listed_tasks(user, today).filter(scope_filter("current", "", today)))[()]
     return [{"state": s, "label": tl.LABELS[s], "count": states[s]} for s in TILE_STATES]
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from agencies import validators
+from agencies import fragments, validators
 from agencies.files import download
 from agencies.once import AlreadySubmitted, already, once
 from coordination import access, confirmations, reminders, selectors, services
@@ -66,18 +66,34 @@ def _filtered_tasks(request: HttpRequest) -> TaskFilter:
     return TaskFilter(request.GET or None, queryset=base, user=request.user)
 
 
+# What the item list and the overview show (``agencies.fragments``: the cached part is
+# rendered again once any of these apps' tables is written).
+LIST_APPS = ("auth", "guardian", "agencies", "coordination")
+
+
 @require_GET
 def task_list(request: HttpRequest) -> HttpResponse:
-    task_filter = _filtered_tasks(request)
-    page = Paginator(task_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    for task in page:
-        task.state_label = tl.LABELS[task.timeliness]
+    """The filter form, the page of items and the pager: one cached part per query string
+    (no form needing a CSRF token in it: the filter is a GET form)."""
+
+    def list_part() -> str:
+        task_filter = _filtered_tasks(request)
+        page = Paginator(task_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        for task in page:
+            task.state_label = tl.LABELS[task.timeliness]
+        return render_to_string(
+            "coordination/_task_list_body.html",
+            {"filter": task_filter, "page": page, "query": query_without_page},
+        )
+
     query = request.GET.copy()
     query.pop("page", None)
+    query_without_page = query.urlencode()
+    part = fragments.cached(
+        request, "tasks:list", apps_read=LIST_APPS, vary=[request.GET.urlencode()], build=list_part
+    )
     return render(
-        request,
-        "coordination/task_list.html",
-        {"filter": task_filter, "page": page, "query": query.urlencode()},
+        request, "coordination/task_list.html", {"list_part": part, "query": query_without_page}
     )
 
 

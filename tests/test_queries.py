@@ -10,6 +10,7 @@ from tests.conftest import login
 from tests.coordination_factories import make_task
 
 BUDGET = 20
+LIST_PAGE_QUERIES = 12  # issue 14: a list page read from its cached parts
 
 
 def count(client, url):
@@ -48,10 +49,16 @@ def test_list_and_dashboard_queries_do_not_grow_with_rows(
     client = login(user)
     grow(noivu, contrib_focal, 2)
     few = count(client, reverse(url_name))
+    few_again = count(client, reverse(url_name))
     grow(noivu, contrib_focal, 12)
     many = count(client, reverse(url_name))
+    many_again = count(client, reverse(url_name))
     assert few == many, f"{url_name} as {who}: {few} queries with few rows, {many} with many"
-    assert many <= BUDGET
+    assert few_again == many_again
+    # The first request after a change builds the page's cached parts (agencies.fragments:
+    # with the database cache, each part written costs 5 queries); the next reads them.
+    assert many <= BUDGET + 10
+    assert many_again <= LIST_PAGE_QUERIES
 
 
 @pytest.mark.django_db
