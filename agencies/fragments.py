@@ -12,8 +12,10 @@ made of everything the HTML depends on:
   today's date (lateness is counted in days), and what the caller passes in ``vary`` (the
   page's query string, a page number);
 
-A fragment holds no form: a CSRF token is the reader's own and must not be served to
-another request (``cached`` refuses such HTML; a page's forms stay outside its fragments).
+A fragment may hold forms: ``render`` puts a placeholder where ``{% csrf_token %}`` writes the
+token, and ``cached`` replaces it with the reader's own token on every request. A create
+form's one-time token (``agencies.once``) must be new on every page: such forms stay
+outside fragments (``cached`` refuses them).
 
 Nothing is ever served after a change: a write moves the version, and the old key is simply
 no longer asked for (it expires after ``FRAGMENT_TIMEOUT``). Tables written on every request
@@ -29,14 +31,20 @@ from cachalot.api import get_last_invalidation
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
-__all__ = ["FRAGMENT_TIMEOUT", "cached", "data_version", "tables_of"]
+from agencies import once
+
+__all__ = ["FRAGMENT_TIMEOUT", "cached", "data_version", "render", "tables_of"]
 
 # A fragment nobody asks for again leaves the cache after a day.
 FRAGMENT_TIMEOUT = 24 * 3600
 _TABLES: dict[tuple[str, ...], tuple[str, ...]] = {}
+# What ``{% csrf_token %}`` writes in a cached fragment; the reader's token replaces it.
+CSRF_PLACEHOLDER = "__fragment_csrf_token__"
 
 
 def tables_of(app_labels: Iterable[str]) -> tuple[str, ...]:
@@ -86,7 +94,17 @@ def cached(
     html = cache.get(key)
     if html is None:
         html = str(build())
-        if "csrfmiddlewaretoken" in html:
-            raise ValueError(f"The fragment {name!r} holds a form; keep forms outside it.")
+        if "csrfmiddlewaretoken" in html and CSRF_PLACEHOLDER not in html:
+            raise ValueError(f"The fragment {name!r} has a form: render it with fragments.render")
+        if f'name="{once.FIELD}"' in html:  # a one-time token must be new on every page
+            raise ValueError(f"The fragment {name!r} has a create form: keep it outside")
         cache.set(key, html, FRAGMENT_TIMEOUT)
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
     return mark_safe(html)
+
+
+def render(template: str, context: dict) -> str:
+    """A fragment's HTML: the template with ``context`` only (no context processors: the
+    page around it has run them), forms' CSRF tokens left for ``cached`` to fill in."""
+    return render_to_string(template, {**context, "csrf_token": CSRF_PLACEHOLDER})

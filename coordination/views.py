@@ -81,7 +81,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
         page = Paginator(task_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
         for task in page:
             task.state_label = tl.LABELS[task.timeliness]
-        return render_to_string(
+        return fragments.render(
             "coordination/_task_list_body.html",
             {"filter": task_filter, "page": page, "query": query_without_page},
         )
@@ -106,20 +106,39 @@ def task_export(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("task_export_file") + (f"?{query}" if query else ""))
 
 
+# Issue 14: the overview lists the bodies a page at a time, most overdue first (150 bodies
+# after the 2025 merger); the totals are the whole province's.
+OVERVIEW_PAGE_SIZE = 20
+
+
 @require_GET
 def task_overview(request: HttpRequest) -> HttpResponse:
     access.require(access.reads_everything(request.user))
     today = timezone.localdate()
     scope = selectors.overview_scope(request.GET.get("year", ""), today)
-    return render(
-        request,
-        "coordination/task_overview.html",
-        {
-            "overview": selectors.province_overview(today=today, scope=scope),
-            "scope": scope,
-            "years": [str(y) for y in range(today.year + 1, today.year - 5, -1)],
-        },
+    number = request.GET.get("page", "")
+
+    def overview_part() -> str:
+        overview = selectors.province_overview(today=today, scope=scope)
+        page = Paginator(overview["rows"], OVERVIEW_PAGE_SIZE).get_page(number)
+        query = request.GET.copy()
+        query.pop("page", None)
+        return fragments.render(
+            "coordination/_task_overview_body.html",
+            {
+                "overview": overview,
+                "page": page,
+                "query": query.urlencode(),
+                "scope": scope,
+                "years": [str(y) for y in range(today.year + 1, today.year - 5, -1)],
+                "request": request,  # the reminder links ask the user's roles
+            },
+        )
+
+    part = fragments.cached(
+        request, "tasks:overview", apps_read=LIST_APPS, vary=[scope, number], build=overview_part
     )
+    return render(request, "coordination/task_overview.html", {"overview_part": part})
 
 
 def task_create(request: HttpRequest) -> HttpResponse:
@@ -172,30 +191,38 @@ def _create_task(request: HttpRequest, data: dict, contributors: list) -> Task:
 
 @require_GET
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    task = _task(request, pk)
-    actions = access.task_actions(request.user, task)
-    contributions = selectors.task_contributions(task, request.user)
-    participants = selectors.task_participants(task)
-    own = next((p for p in participants if p.agency_id == request.user.agency_id), None)
-    columns = selectors.contributions_side_by_side(contributions)
-    return render(
-        request,
-        "coordination/task_detail.html",
-        {
-            "task": task,
-            "confirm": confirmations.for_detail(task, actions, participants, columns),
-            "state": task.timeliness,
-            "state_label": tl.LABELS[task.timeliness],
-            "actions": actions,
-            "participants": participants,
-            "own": own,
-            "columns": columns,
-            "attachments": [a for a in task.attachments.all() if a.contribution_id is None],
-            "rollup": selectors.task_family(task, request.user),
-            "review_form": ReviewForm(),
-            "reason_form": ReasonForm(),
-        },
+    task = _task(request, pk)  # 404 for an item the user may not see, before any cache
+
+    def detail_part() -> str:
+        actions = access.task_actions(request.user, task)
+        contributions = selectors.task_contributions(task, request.user)
+        participants = selectors.task_participants(task)
+        own = next((p for p in participants if p.agency_id == request.user.agency_id), None)
+        columns = selectors.contributions_side_by_side(contributions)
+        return fragments.render(
+            "coordination/_task_detail_body.html",
+            {
+                "request": request,  # the reminder links ask the user's roles
+                "user": request.user,
+                "task": task,
+                "confirm": confirmations.for_detail(task, actions, participants, columns),
+                "state": task.timeliness,
+                "state_label": tl.LABELS[task.timeliness],
+                "actions": actions,
+                "participants": participants,
+                "own": own,
+                "columns": columns,
+                "attachments": [a for a in task.attachments.all() if a.contribution_id is None],
+                "rollup": selectors.task_family(task, request.user),
+                "review_form": ReviewForm(),
+                "reason_form": ReasonForm(),
+            },
+        )
+
+    part = fragments.cached(
+        request, "tasks:detail", apps_read=LIST_APPS, vary=[task.pk], build=detail_part
     )
+    return render(request, "coordination/task_detail.html", {"task": task, "detail_part": part})
 
 
 def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -555,12 +582,18 @@ def participation_exempt(request: HttpRequest, pk: int, part_pk: int) -> HttpRes
 
 @require_GET
 def task_history(request: HttpRequest, pk: int) -> HttpResponse:
-    task = _task(request, pk)
-    return render(
+    task = _task(request, pk)  # 404 for an item the user may not see, before any cache
+    part = fragments.cached(
         request,
-        "coordination/task_history.html",
-        {"task": task, "entries": task_timeline(task, request.user)},
+        "tasks:history",
+        apps_read=LIST_APPS,
+        vary=[task.pk],
+        build=lambda: fragments.render(
+            "coordination/_task_history_body.html",
+            {"entries": task_timeline(task, request.user)},
+        ),
     )
+    return render(request, "coordination/task_history.html", {"task": task, "history_part": part})
 
 
 @require_GET

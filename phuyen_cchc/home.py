@@ -20,7 +20,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -117,7 +116,7 @@ def home_context(request: HttpRequest) -> dict:
             request,
             "home:province",
             apps_read=PROVINCE_APPS,
-            build=lambda: render_to_string("agencies/_home_province.html", province_context(user)),
+            build=lambda: fragments.render("agencies/_home_province.html", province_context(user)),
         )
     if is_council_member(user):
         context["appraisals"] = appraisal_work(user)
@@ -127,7 +126,7 @@ def home_context(request: HttpRequest) -> dict:
 
         def work_part() -> str:
             work = agency_work(user)
-            return render_to_string(
+            return fragments.render(
                 "agencies/_home_work.html",
                 {"user": user, "work": work, "shown": shown_work(work, show)},
             )

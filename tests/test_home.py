@@ -371,7 +371,7 @@ def test_the_council_member_sees_her_appraisals_first_not_the_bodys_work(noivu, 
 # the reads, the cache write); the next one reads them from the cache (agencies.fragments).
 @pytest.mark.parametrize(
     ("role", "first", "again"),
-    [("leader", 34, 9), ("chair_focal", 14, 7), ("council", 6, 6)],
+    [("leader", 33, 9), ("chair_focal", 14, 7), ("council", 6, 6)],
 )
 def test_home_query_budget(
     request, django_assert_num_queries, two_years, year_of_items, role, first, again
