@@ -50,7 +50,7 @@ class AgenciesConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
         from django.db.models.signals import post_save
 
-        from agencies import signals
+        from agencies import fragments, signals
         from agencies.models import User
 
         user_logged_in.connect(signals.on_logged_in, dispatch_uid="agencies.logged_in")
@@ -58,3 +58,4 @@ class AgenciesConfig(AppConfig):
         user_login_failed.connect(signals.on_login_failed, dispatch_uid="agencies.login_failed")
         user_locked_out.connect(signals.on_locked_out, dispatch_uid="agencies.locked_out")
         post_save.connect(signals.on_user_saved, sender=User, dispatch_uid="agencies.user_saved")
+        post_save.connect(fragments.people_changed, sender=User, dispatch_uid="fragments.people")

@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 
-from cachalot.api import get_last_invalidation
+from cachalot.api import get_last_invalidation, invalidate
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
@@ -43,6 +43,9 @@ __all__ = ["FRAGMENT_TIMEOUT", "cached", "data_version", "render", "tables_of"]
 # A fragment nobody asks for again leaves the cache after a day.
 FRAGMENT_TIMEOUT = 24 * 3600
 _TABLES: dict[tuple[str, ...], tuple[str, ...]] = {}
+# The version of the people pages show: the user table itself is not tracked (every sign-in
+# writes it), ``people_changed`` moves this one.
+PEOPLE = "fragments_people"
 # What ``{% csrf_token %}`` writes in a cached fragment; the reader's token replaces it.
 CSRF_PLACEHOLDER = "__fragment_csrf_token__"
 
@@ -60,8 +63,28 @@ def tables_of(app_labels: Iterable[str]) -> tuple[str, ...]:
 
 
 def data_version(app_labels: Iterable[str]) -> str:
-    """When these apps' data last changed (one cache read)."""
-    return repr(get_last_invalidation(*tables_of(app_labels), cache_alias="default"))
+    """When these apps' data last changed (one cache read), people included."""
+    tables = tables_of(app_labels)
+    if "agencies" in app_labels:
+        tables = (*tables, PEOPLE)
+    return repr(get_last_invalidation(*tables, cache_alias="default"))
+
+
+def people_changed(sender, instance, update_fields=None, **kwargs) -> None:
+    """A user saved (``post_save``): unless only the sign-in time changed, the pages that
+    show people (names, bodies, who is active) are built again."""
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return
+    invalidate(PEOPLE, cache_alias="default")
+
+
+def _version(request, app_labels: Iterable[str]) -> str:
+    """``data_version``, read once per request for the same apps."""
+    memo = request.__dict__.setdefault("_fragment_versions", {})
+    labels = tuple(sorted(app_labels))
+    if labels not in memo:
+        memo[labels] = data_version(labels)
+    return memo[labels]
 
 
 def _key(request, name: str, app_labels: Iterable[str], vary: Iterable) -> str:
@@ -71,7 +94,7 @@ def _key(request, name: str, app_labels: Iterable[str], vary: Iterable) -> str:
         str(user.pk),
         translation.get_language() or settings.LANGUAGE_CODE,
         timezone.localdate().isoformat(),
-        data_version(app_labels),
+        _version(request, app_labels),
         *(str(v) for v in vary),
     ]
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()

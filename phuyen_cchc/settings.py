@@ -335,6 +335,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "cchc_cache",
+            # Cached page parts are per user (agencies.fragments): room for a province's
+            # day of them, so that culling (which would also drop data versions) is rare.
+            "OPTIONS": {"MAX_ENTRIES": 200_000},
         }
     }
 
@@ -352,6 +355,8 @@ CACHALOT_ONLY_CACHABLE_APPS = (
     "reports",
     "reorg",
 )
+# Not a table: the version of the people pages show (agencies.fragments.PEOPLE).
+CACHALOT_ONLY_CACHABLE_TABLES = ("fragments_people",)
 CACHALOT_UNCACHABLE_TABLES = (
     "django_migrations",
     "agencies_securityevent",
@@ -359,6 +364,16 @@ CACHALOT_UNCACHABLE_TABLES = (
     "agencies_outgoingmail",
     "agencies_formreceipt",
     "coordination_notification",
+    # Every sign-in writes last_login: a change of a person that pages show (name, body,
+    # active) moves the "people" version instead (agencies.fragments.people_changed).
+    "agencies_user",
+    "agencies_historicaluser",
+    # Documents being built and stored, and import jobs: no cached part shows them.
+    "reports_documentjob",
+    "reports_documentjob_requesters",
+    "reports_generateddocument",
+    "reports_historicalgenerateddocument",
+    "scoring_importjob",
 )
 # The database cache is not on cachalot's list of query caches; it only keeps timestamps here.
 SILENCED_SYSTEM_CHECKS = ["cachalot.W001"]

@@ -48,6 +48,13 @@ def rounds_with_counts(user) -> QuerySet[ReportRound]:
     )
 
 
+def recent_rounds(rounds: list, today: dt.date | None = None) -> list:
+    """The rounds a list shows first (issue 14: what is current): this year's and last
+    year's, and any older one still open."""
+    year = (today or timezone.localdate()).year
+    return [r for r in rounds if r.year >= year - 1 or r.status == ReportRound.Status.OPEN]
+
+
 def submission_state(report: AgencyReport) -> str:
     """on_time / late / missing (never submitted) / returned (sent back, awaiting a fix)."""
     if report.first_submitted_at is None:

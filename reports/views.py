@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from agencies import fragments
 from agencies.confirm import confirmation
 from agencies.files import download
 from agencies.models import Agency
@@ -56,14 +57,43 @@ def _report(request: HttpRequest, pk: int) -> AgencyReport:
 # --- Pages ----------------------------------------------------------------------------------
 
 
+# What the reports home shows (the rounds, the overdue bodies, the scoring documents).
+HOME_APPS = ("auth", "guardian", "agencies", "coordination", "scoring", "reports")
+
+
 @require_GET
 def reports_home(request: HttpRequest) -> HttpResponse:
+    """The rounds (this year's and last year's unless ``?rounds=all``), the documents and
+    the reminder letters, in two cached parts (``agencies.fragments``); the form that opens
+    a year's rounds carries a one-time token, so it stays outside them."""
     user = request.user
     province = access.reports_province_documents(user)
+    manage = access.reports_manage(user)
+    every_round = request.GET.get("rounds") == "all"
+
+    def rounds_part() -> str:
+        rounds = list(selectors.rounds_with_counts(user))
+        shown = rounds if every_round else selectors.recent_rounds(rounds)
+        return fragments.render(
+            "reports/_home_rounds.html",
+            {"rounds": shown, "rounds_total": len(rounds), "rounds_more": len(shown) < len(rounds)},
+        )
+
+    def tail_part() -> str:
+        return fragments.render(
+            "reports/_home_tail.html",
+            {
+                "province": province,
+                "manage": manage,
+                "overdue_bodies": selectors.overdue_by_agency() if manage else [],
+                "status_periods": _status_periods() if province else [],
+                **_scoring_documents(user, province),
+            },
+        )
+
     context = {
         "province": province,
-        "manage": access.reports_manage(user),
-        "rounds": list(selectors.rounds_with_counts(user)) if province else [],
+        "manage": manage,
         "own_reports": []
         if province
         else list(
@@ -72,10 +102,14 @@ def reports_home(request: HttpRequest) -> HttpResponse:
             .order_by("-round__deadline")
         ),
         "year": timezone.localdate().year,
-        "overdue_bodies": selectors.overdue_by_agency() if access.reports_manage(user) else [],
-        "status_periods": _status_periods() if province else [],
-        **_scoring_documents(user, province),
+        "tail_part": fragments.cached(
+            request, "reports:home", apps_read=HOME_APPS, build=tail_part
+        ),
     }
+    if province:
+        context["rounds_part"] = fragments.cached(
+            request, "reports:rounds", apps_read=HOME_APPS, vary=[every_round], build=rounds_part
+        )
     return render(request, "reports/report_home.html", context)
 
 
@@ -159,19 +193,32 @@ def rounds_create_year(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    rnd = _round(request, pk)
-    table = selectors.submission_table(rnd)
-    totals = selectors.indicator_totals(rnd)
-    consolidated = ConsolidatedReport.objects.filter(round=rnd).first()
-    context = {
-        "round": rnd,
-        "rows": [dict(r, label=selectors.SUBMISSION_LABELS[r["state"]]) for r in table],
-        "totals": [{"label": i["label"], "total": totals[i["code"]]} for i in rnd.indicators],
-        "consolidated": consolidated,
-        "changes": change_lines(selectors.consolidated_changes(consolidated)),
-        "manage": access.reports_manage(request.user),
-    }
-    return render(request, "reports/round_detail.html", context)
+    rnd = _round(request, pk)  # 404 or 403 before any cache
+
+    def round_part() -> str:
+        table = selectors.submission_table(rnd)
+        totals = selectors.indicator_totals(rnd)
+        consolidated = ConsolidatedReport.objects.filter(round=rnd).first()
+        return fragments.render(
+            "reports/_round_body.html",
+            {
+                "request": request,
+                "user": request.user,
+                "round": rnd,
+                "rows": [dict(r, label=selectors.SUBMISSION_LABELS[r["state"]]) for r in table],
+                "totals": [
+                    {"label": i["label"], "total": totals[i["code"]]} for i in rnd.indicators
+                ],
+                "consolidated": consolidated,
+                "changes": change_lines(selectors.consolidated_changes(consolidated)),
+                "manage": access.reports_manage(request.user),
+            },
+        )
+
+    part = fragments.cached(
+        request, "reports:round", apps_read=HOME_APPS, vary=[rnd.pk], build=round_part
+    )
+    return render(request, "reports/round_detail.html", {"round": rnd, "round_part": part})
 
 
 @require_GET

@@ -1,0 +1,102 @@
+"""Cached page parts (issue 14, ``agencies.fragments``): never served after the data they
+show changed, whatever wrote it; forms keep the reader's own CSRF token; a create form's
+one-time token is never cached."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth import user_logged_in
+from django.db import connection
+from django.http import HttpRequest
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from agencies import fragments
+from coordination.models import Task
+from tests.conftest import login
+from tests.coordination_factories import make_task
+
+pytestmark = pytest.mark.django_db
+
+
+def _get(client, url) -> tuple[str, int]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode(), len(ctx.captured_queries)
+
+
+def test_a_bulk_update_is_shown_at_once(noivu, chair_focal):
+    task = make_task(actor=noivu, title="Tên cũ")
+    client = login(chair_focal)
+    url = reverse("task_list")
+    first, built = _get(client, url)
+    again, read = _get(client, url)
+    assert "Tên cũ" in first and "Tên cũ" in again and read < built  # from the cache
+    Task.objects.filter(pk=task.pk).update(title="Tên mới")  # no signal, no save()
+    html, _ = _get(client, url)
+    assert "Tên mới" in html and "Tên cũ" not in html
+
+
+def test_a_raw_sql_write_is_shown_at_once(noivu, chair_focal):
+    task = make_task(actor=noivu, title="Trước")
+    client = login(chair_focal)
+    url = reverse("task_detail", args=[task.pk])
+    assert "Trước" in _get(client, url)[0]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Task._meta.db_table} SET title = %s WHERE id = %s", ["Sau", task.pk]
+        )
+    assert "Sau" in _get(client, url)[0]
+
+
+def test_each_user_has_their_own_parts(noivu, chair_focal, contrib_focal, unrelated_focal):
+    task = make_task(actor=noivu, title="Việc của Sở Tư pháp", contributors=("STC",))
+    url = reverse("task_list")
+    assert "Việc của Sở Tư pháp" in _get(login(chair_focal), url)[0]
+    assert "Việc của Sở Tư pháp" not in _get(login(unrelated_focal), url)[0]
+    # Another body's item by its address: 404 before any cache is read.
+    assert login(unrelated_focal).get(reverse("task_detail", args=[task.pk])).status_code == 404
+
+
+def test_a_sign_in_keeps_the_parts_a_rename_does_not(noivu, chair_focal):
+    make_task(actor=noivu, title="Việc")
+    labels = ("agencies", "coordination")
+    before = fragments.data_version(labels)
+    user_logged_in.send(sender=type(noivu), request=HttpRequest(), user=noivu)  # last_login
+    noivu.refresh_from_db()
+    assert fragments.data_version(labels) == before
+    noivu.full_name = "Tên khác"
+    noivu.save()
+    assert fragments.data_version(labels) != before
+
+
+def test_a_cached_form_carries_the_readers_own_token(noivu):
+    task = make_task(actor=noivu)
+    url = reverse("task_detail", args=[task.pk])
+    tokens = []
+    for _ in range(2):  # two browsers of the same user: the second page is from the cache
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(noivu)
+        html = client.get(url).content.decode()
+        assert fragments.CSRF_PLACEHOLDER not in html
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+        tokens.append(token)
+        remind = client.post(reverse("task_remind", args=[task.pk]), {"csrfmiddlewaretoken": token})
+        assert remind.status_code in (200, 302)  # accepted (a 403 if the token were not)
+    assert tokens[0] != tokens[1]
+
+
+def test_a_create_form_is_never_cached(rf, noivu):
+    request = rf.get("/")
+    request.user = noivu
+    with pytest.raises(ValueError, match="create form"):
+        fragments.cached(
+            request,
+            "test:create",
+            apps_read=("coordination",),
+            build=lambda: '<form><input type="hidden" name="once" value="abc"></form>',
+        )
