@@ -25,12 +25,16 @@ or by background mail are not tracked (settings ``CACHALOT_UNCACHABLE_TABLES``).
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Iterable
 
-from cachalot.api import get_last_invalidation, invalidate
+from cachalot.api import invalidate
+from cachalot.cache import cachalot_caches
+from cachalot.settings import cachalot_settings
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -62,12 +66,23 @@ def tables_of(app_labels: Iterable[str]) -> tuple[str, ...]:
     return _TABLES[labels]
 
 
-def data_version(app_labels: Iterable[str]) -> str:
-    """When these apps' data last changed (one cache read), people included."""
+def _stamps(app_labels: Iterable[str]) -> dict[str, float]:
+    """When each table of these apps (and the people version) was last written."""
     tables = tables_of(app_labels)
     if "agencies" in app_labels:
         tables = (*tables, PEOPLE)
-    return repr(get_last_invalidation(*tables, cache_alias="default"))
+    keygen = cachalot_settings.CACHALOT_TABLE_KEYGEN
+    keys = [keygen(DEFAULT_DB_ALIAS, t) for t in tables]
+    return cachalot_caches.get_cache("default", DEFAULT_DB_ALIAS).get_many(keys)
+
+
+def data_version(app_labels: Iterable[str]) -> tuple[str, float]:
+    """These apps' data version (one cache read): every table's own stamp, not their
+    maximum — a transaction that wrote early and committed late records an older stamp
+    than one already seen, and must still change the version — and the newest stamp."""
+    stamps = _stamps(app_labels)
+    digest = hashlib.sha256(repr(sorted(stamps.items())).encode()).hexdigest()
+    return digest, max(stamps.values(), default=0.0)
 
 
 def people_changed(sender, instance, update_fields=None, **kwargs) -> None:
@@ -78,7 +93,7 @@ def people_changed(sender, instance, update_fields=None, **kwargs) -> None:
     invalidate(PEOPLE, cache_alias="default")
 
 
-def _version(request, app_labels: Iterable[str]) -> str:
+def _version(request, app_labels: Iterable[str]) -> tuple[str, float]:
     """``data_version``, read once per request for the same apps."""
     memo = request.__dict__.setdefault("_fragment_versions", {})
     labels = tuple(sorted(app_labels))
@@ -94,11 +109,19 @@ def _key(request, name: str, app_labels: Iterable[str], vary: Iterable) -> str:
         str(user.pk),
         translation.get_language() or settings.LANGUAGE_CODE,
         timezone.localdate().isoformat(),
-        _version(request, app_labels),
+        _version(request, app_labels)[0],
         *(str(v) for v in vary),
     ]
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
     return f"fragment:{name}:{digest}"
+
+
+def _settled(request, app_labels: Iterable[str]) -> bool:
+    """Outside a transaction cachalot stamps a table just before the write runs: a part
+    built within ``FRAGMENT_SETTLE_SECONDS`` of the newest stamp may predate the write it names, so
+    it is served but not kept (``FRAGMENT_SETTLE_SECONDS``, 5 s)."""
+    settle = getattr(settings, "FRAGMENT_SETTLE_SECONDS", 5)
+    return time.time() - _version(request, app_labels)[1] > settle
 
 
 def cached(
@@ -121,7 +144,8 @@ def cached(
             raise ValueError(f"The fragment {name!r} has a form: render it with fragments.render")
         if f'name="{once.FIELD}"' in html:  # a one-time token must be new on every page
             raise ValueError(f"The fragment {name!r} has a create form: keep it outside")
-        cache.set(key, html, FRAGMENT_TIMEOUT)
+        if _settled(request, apps_read):
+            cache.set(key, html, FRAGMENT_TIMEOUT)
     if CSRF_PLACEHOLDER in html:
         html = html.replace(CSRF_PLACEHOLDER, get_token(request))
     return mark_safe(html)

@@ -1,11 +1,11 @@
 from django.urls import path
 
-from coordination import plan_views, views
+from coordination import list_views, plan_views, views
 
 urlpatterns = [
-    path("", views.task_list, name="task_list"),
+    path("", list_views.task_list, name="task_list"),
     path("export.xlsx", views.task_export, name="task_export"),
-    path("overview/", views.task_overview, name="task_overview"),
+    path("overview/", list_views.task_overview, name="task_overview"),
     path("new/", views.task_create, name="task_create"),
     path("plan/copy/", plan_views.plan_copy, name="plan_copy"),
     path("plan/import/", plan_views.plan_import, name="plan_import"),
@@ -29,7 +29,7 @@ urlpatterns = [
         views.participation_exempt,
         name="participation_exempt",
     ),
-    path("<int:pk>/history/", views.task_history, name="task_history"),
+    path("<int:pk>/history/", list_views.task_history, name="task_history"),
     path("files/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("notifications/", views.notification_list, name="notification_list"),
     path("notifications/read/", views.notification_read_all, name="notification_read_all"),

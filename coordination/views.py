@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -28,14 +27,15 @@ from coordination.forms import (
     ReviewForm,
     TaskCreateForm,
     TaskEditForm,
-    TaskFilter,
     clean_nominations,
     deadline_preview_count,
 )
-from coordination.history import task_timeline
 from coordination.models import Attachment, Notification, Participation, Task
 
 PAGE_SIZE = 25
+# What the item pages and lists show (``agencies.fragments``: the cached part is
+# rendered again once any of these apps' tables is written).
+LIST_APPS = ("auth", "guardian", "agencies", "coordination")
 
 
 def _errors(request: HttpRequest, exc: ValidationError) -> None:
@@ -51,52 +51,6 @@ def _task(request: HttpRequest, pk: int) -> Task:
     )
 
 
-def _filtered_tasks(request: HttpRequest) -> TaskFilter:
-    base = (
-        selectors.listed_tasks(request.user)
-        .select_related("chair_agency", "tracking_agency")
-        .prefetch_related(
-            Prefetch(
-                "participations",
-                queryset=Participation.objects.filter(role="contribute").select_related("agency"),
-                to_attr="contributor_list",
-            )
-        )
-    )
-    return TaskFilter(request.GET or None, queryset=base, user=request.user)
-
-
-# What the item list and the overview show (``agencies.fragments``: the cached part is
-# rendered again once any of these apps' tables is written).
-LIST_APPS = ("auth", "guardian", "agencies", "coordination")
-
-
-@require_GET
-def task_list(request: HttpRequest) -> HttpResponse:
-    """The filter form, the page of items and the pager: one cached part per query string
-    (no form needing a CSRF token in it: the filter is a GET form)."""
-
-    def list_part() -> str:
-        task_filter = _filtered_tasks(request)
-        page = Paginator(task_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-        for task in page:
-            task.state_label = tl.LABELS[task.timeliness]
-        return fragments.render(
-            "coordination/_task_list_body.html",
-            {"filter": task_filter, "page": page, "query": query_without_page},
-        )
-
-    query = request.GET.copy()
-    query.pop("page", None)
-    query_without_page = query.urlencode()
-    part = fragments.cached(
-        request, "tasks:list", apps_read=LIST_APPS, vary=[request.GET.urlencode()], build=list_part
-    )
-    return render(
-        request, "coordination/task_list.html", {"list_part": part, "query": query_without_page}
-    )
-
-
 @require_GET
 def task_export(request: HttpRequest) -> HttpResponse:
     """The list as filtered on screen, in Excel. Stored and generated documents are the
@@ -104,41 +58,6 @@ def task_export(request: HttpRequest) -> HttpResponse:
     reports, so its export address hands over to reports' with the same filter."""
     query = request.GET.urlencode()
     return redirect(reverse("task_export_file") + (f"?{query}" if query else ""))
-
-
-# Issue 14: the overview lists the bodies a page at a time, most overdue first (150 bodies
-# after the 2025 merger); the totals are the whole province's.
-OVERVIEW_PAGE_SIZE = 20
-
-
-@require_GET
-def task_overview(request: HttpRequest) -> HttpResponse:
-    access.require(access.reads_everything(request.user))
-    today = timezone.localdate()
-    scope = selectors.overview_scope(request.GET.get("year", ""), today)
-    number = request.GET.get("page", "")
-
-    def overview_part() -> str:
-        overview = selectors.province_overview(today=today, scope=scope)
-        page = Paginator(overview["rows"], OVERVIEW_PAGE_SIZE).get_page(number)
-        query = request.GET.copy()
-        query.pop("page", None)
-        return fragments.render(
-            "coordination/_task_overview_body.html",
-            {
-                "overview": overview,
-                "page": page,
-                "query": query.urlencode(),
-                "scope": scope,
-                "years": [str(y) for y in range(today.year + 1, today.year - 5, -1)],
-                "request": request,  # the reminder links ask the user's roles
-            },
-        )
-
-    part = fragments.cached(
-        request, "tasks:overview", apps_read=LIST_APPS, vary=[scope, number], build=overview_part
-    )
-    return render(request, "coordination/task_overview.html", {"overview_part": part})
 
 
 def task_create(request: HttpRequest) -> HttpResponse:
@@ -578,22 +497,6 @@ def participation_exempt(request: HttpRequest, pk: int, part_pk: int) -> HttpRes
         confirm,
         task=task,
     )
-
-
-@require_GET
-def task_history(request: HttpRequest, pk: int) -> HttpResponse:
-    task = _task(request, pk)  # 404 for an item the user may not see, before any cache
-    part = fragments.cached(
-        request,
-        "tasks:history",
-        apps_read=LIST_APPS,
-        vary=[task.pk],
-        build=lambda: fragments.render(
-            "coordination/_task_history_body.html",
-            {"entries": task_timeline(task, request.user)},
-        ),
-    )
-    return render(request, "coordination/task_history.html", {"task": task, "history_part": part})
 
 
 @require_GET

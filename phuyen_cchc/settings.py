@@ -13,6 +13,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from phuyen_cchc import cache_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -318,65 +320,14 @@ EXPORT_INLINE_ROWS = env_int("EXPORT_INLINE_ROWS", 300)
 DOSSIER_INLINE_ENTRIES = env_int("DOSSIER_INLINE_ENTRIES", 40)
 IMPORT_INLINE_BYTES = env_int("IMPORT_INLINE_BYTES", 200 * 1024)
 
-# Cache: shared by every app server and worker, never per process (docs/deployment.md), so
-# nothing cached on one machine is missing or stale on another. The database table
-# `cchc_cache` by default (`manage.py createcachetable` after `migrate`; the test runner
-# creates it itself); CACHE_URL=redis://host:6379/1 uses Redis instead. Sessions are in the
-# database (Django's default engine), sign-in lockouts too (django-axes' database handler).
+# Cache and the data versions of cached page parts: phuyen_cchc/cache_settings.py.
 CACHE_URL = env_str("CACHE_URL")
-if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
-    }
-elif CACHE_URL:
-    raise ImproperlyConfigured("CACHE_URL must be empty (database cache) or a redis:// URL.")
-else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "cchc_cache",
-            # Cached page parts are per user (agencies.fragments): room for a province's
-            # day of them, so that culling (which would also drop data versions) is rare.
-            "OPTIONS": {"MAX_ENTRIES": 200_000},
-        }
-    }
-
-# Data versions of cached page fragments (issue 14; agencies/fragments.py): django-cachalot
-# caches no query here, it only records in the shared cache when each table of the portal's
-# apps was last written (after commit; ORM, bulk and raw SQL). Tables written on every request
-# or by background mail would only churn the versions: they are not tracked.
+CACHES = cache_settings.caches(CACHE_URL)
 CACHALOT_ENABLED = False
-CACHALOT_ONLY_CACHABLE_APPS = (
-    "auth",
-    "guardian",
-    "agencies",
-    "coordination",
-    "scoring",
-    "reports",
-    "reorg",
-)
-# Not a table: the version of the people pages show (agencies.fragments.PEOPLE).
-CACHALOT_ONLY_CACHABLE_TABLES = ("fragments_people",)
-CACHALOT_UNCACHABLE_TABLES = (
-    "django_migrations",
-    "agencies_securityevent",
-    "agencies_usersession",
-    "agencies_outgoingmail",
-    "agencies_formreceipt",
-    "coordination_notification",
-    # Every sign-in writes last_login: a change of a person that pages show (name, body,
-    # active) moves the "people" version instead (agencies.fragments.people_changed).
-    "agencies_user",
-    "agencies_historicaluser",
-    # Documents being built and stored, and import jobs: no cached part shows them.
-    "reports_documentjob",
-    "reports_documentjob_requesters",
-    "reports_generateddocument",
-    "reports_historicalgenerateddocument",
-    "scoring_importjob",
-)
-# The database cache is not on cachalot's list of query caches; it only keeps timestamps here.
-SILENCED_SYSTEM_CHECKS = ["cachalot.W001"]
+CACHALOT_ONLY_CACHABLE_APPS = cache_settings.TRACKED_APPS
+CACHALOT_ONLY_CACHABLE_TABLES = cache_settings.TRACKED_EXTRA
+CACHALOT_UNCACHABLE_TABLES = cache_settings.UNTRACKED_TABLES
+SILENCED_SYSTEM_CHECKS = ["cachalot.W001"]  # the database cache only keeps timestamps here
 
 # Portal configuration (nothing in the code is specific to one province).
 PORTAL_PROVINCE_NAME = env_str("PORTAL_PROVINCE_NAME", "")

@@ -1,9 +1,9 @@
 from django.urls import path
 
-from reports import issue_views, views
+from reports import home_views, issue_views, views
 
 urlpatterns = [
-    path("", views.reports_home, name="reports_home"),
+    path("", home_views.reports_home, name="reports_home"),
     path("rounds/new/", views.round_create, name="round_create"),
     path("rounds/new-year/", views.rounds_create_year, name="rounds_create_year"),
     path("rounds/<int:pk>/", views.round_detail, name="round_detail"),

@@ -57,86 +57,6 @@ def _report(request: HttpRequest, pk: int) -> AgencyReport:
 # --- Pages ----------------------------------------------------------------------------------
 
 
-# What the reports home shows (the rounds, the overdue bodies, the scoring documents).
-HOME_APPS = ("auth", "guardian", "agencies", "coordination", "scoring", "reports")
-
-
-@require_GET
-def reports_home(request: HttpRequest) -> HttpResponse:
-    """The rounds (this year's and last year's unless ``?rounds=all``), the documents and
-    the reminder letters, in two cached parts (``agencies.fragments``); the form that opens
-    a year's rounds carries a one-time token, so it stays outside them."""
-    user = request.user
-    province = access.reports_province_documents(user)
-    manage = access.reports_manage(user)
-    every_round = request.GET.get("rounds") == "all"
-
-    def rounds_part() -> str:
-        rounds = list(selectors.rounds_with_counts(user))
-        shown = rounds if every_round else selectors.recent_rounds(rounds)
-        return fragments.render(
-            "reports/_home_rounds.html",
-            {"rounds": shown, "rounds_total": len(rounds), "rounds_more": len(shown) < len(rounds)},
-        )
-
-    def tail_part() -> str:
-        return fragments.render(
-            "reports/_home_tail.html",
-            {
-                "province": province,
-                "manage": manage,
-                "overdue_bodies": selectors.overdue_by_agency() if manage else [],
-                "status_periods": _status_periods() if province else [],
-                **_scoring_documents(user, province),
-            },
-        )
-
-    context = {
-        "province": province,
-        "manage": manage,
-        "own_reports": []
-        if province
-        else list(
-            access.own_body(AgencyReport.objects.visible_to(user), user)
-            .select_related("round")
-            .order_by("-round__deadline")
-        ),
-        "year": timezone.localdate().year,
-        "tail_part": fragments.cached(
-            request, "reports:home", apps_read=HOME_APPS, build=tail_part
-        ),
-    }
-    if province:
-        context["rounds_part"] = fragments.cached(
-            request, "reports:rounds", apps_read=HOME_APPS, vary=[every_round], build=rounds_part
-        )
-    return render(request, "reports/report_home.html", context)
-
-
-def _scoring_documents(user, province: bool) -> dict:
-    """Scoring periods whose ranking the user may download, and their own scorecards."""
-    from scoring.models import Assessment, ScoringPeriod
-
-    periods = ScoringPeriod.objects.visible_to(user).order_by("-year", "-pk")
-    if not province:
-        periods = periods.filter(published_at__isnull=False)
-    cards = (
-        access.own_body(Assessment.objects.visible_to(user), user)
-        .select_related("period")
-        .order_by("-period__year", "-pk")
-    )
-    return {"scoring_periods": list(periods), "own_scorecards": list(cards)}
-
-
-def _status_periods() -> list[dict]:
-    """Periods offered for the coordination status report: this year and last year."""
-    year = timezone.localdate().year
-    return [
-        {"label": _("Năm %(y)s") % {"y": y}, "start": dt.date(y, 1, 1), "end": dt.date(y, 12, 31)}
-        for y in (year, year - 1)
-    ]
-
-
 @require_http_methods(["GET", "POST"])
 def round_create(request: HttpRequest) -> HttpResponse:
     access.require(access.reports_manage(request.user))
@@ -189,6 +109,10 @@ def rounds_create_year(request: HttpRequest) -> HttpResponse:
         return redirect("reports_home")
     messages.success(request, _("Đã mở %(n)s kỳ báo cáo định kỳ.") % {"n": len(created)})
     return redirect("reports_home")
+
+
+# What the reports home and a round show (``agencies.fragments``).
+HOME_APPS = ("auth", "guardian", "agencies", "coordination", "scoring", "reports")
 
 
 @require_GET

@@ -35,6 +35,9 @@ def _test_settings(tmp_path, settings):
     # The cast signs in with force_login (no second factor); tests/test_security*.py turn
     # two-factor enforcement back on where they test it.
     settings.MFA_REQUIRED = False
+    # A test writes and reads within a second: cached page parts are kept at once
+    # (agencies.fragments; tests/test_fragments.py tests the 5 s rule itself).
+    settings.FRAGMENT_SETTLE_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)
