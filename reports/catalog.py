@@ -12,7 +12,8 @@ last ``TAIL`` ids. Every change writes a
 history row, so it raises the last id; the count catches a transaction that committed
 after a later one (PostgreSQL hands out ids before commit). Deleting a row writes a
 history row too. An issued report has a fixed key instead (``Ask.fixed_key``): it is
-never rebuilt.
+never rebuilt. A download does not compute the key again while nothing it reads was
+written since it was last found current (``Ask.is_current``, ``reports.freshness``).
 
 ``reports.delivery`` serves a stored document whose key matches, builds a small one in
 the request and queues the rest; ``reports.tasks`` runs the job through ``build``. The
@@ -38,7 +39,7 @@ from django.utils import timezone, translation
 from agencies.access import reads_everything
 from agencies.models import Agency, AgencyName, Province, User
 from coordination.models import Attachment, Contribution, Participation, Task
-from reports import pdf
+from reports import freshness, pdf
 from reports.models import (
     AgencyReport,
     ConsolidatedReport,
@@ -52,6 +53,8 @@ from scoring.models import Assessment, CriteriaSet, Criterion, Score, ScoringPer
 Kind = GeneratedDocument.Kind
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The names a document prints for its date are read from these (``_names``).
+NAME_MODELS = (Province, AgencyName)
 TAIL = 10_000  # history ids counted behind the last one (a late commit falls among them)
 # Defaults of the settings that decide what is built in the request (docs/reports.md).
 # A dossier's pages are filled by its history and contributions: about eight entries a
@@ -96,7 +99,7 @@ class Ask:
     object_key: str
     params: dict
     filename: str
-    inline: bool = False
+    small: bool | Callable[[], bool] = False
     fixed_key: str = ""
 
     @property
@@ -108,18 +111,61 @@ class Ask:
         return SPECS[self.kind].content_type
 
     @cached_property
+    def inline(self) -> bool:
+        """Built in the request (``small``, counted only when no stored file is current)."""
+        return bool(self.small() if callable(self.small) else self.small)
+
+    @cached_property
+    def _sources(self) -> list:
+        return SPECS[self.kind].sources(self.params)
+
+    @cached_property
+    def _shown(self) -> dict:
+        return {k: v for k, v in self.params.items() if k != "user"}
+
+    @cached_property
+    def _witness(self) -> tuple[str, object]:
+        """The cheap witness of the data the key reads, and the check remembered under
+        it (``reports.freshness``); read before the exact key, always."""
+        if self.fixed_key:
+            return "", None
+        tables = {s.model._meta.db_table for s in self._sources if isinstance(s, QuerySet)}
+        tables.update(model._meta.db_table for model in NAME_MODELS)
+        values = [s for s in self._sources if not isinstance(s, QuerySet)]
+        today = timezone.localdate().isoformat()
+        values = [pdf.layout_version(), self.kind, self.object_key, self._shown, today, values]
+        return freshness.witness(self.kind, self.object_key, sorted(tables), values)
+
+    @cached_property
     def data_key(self) -> str:
-        shown = {k: v for k, v in self.params.items() if k != "user"}
         if self.fixed_key:
             parts = [self.kind, self.object_key, self.fixed_key]
         else:
-            versions = [version_of(source) for source in SPECS[self.kind].sources(self.params)]
+            self._witness  # noqa: B018 -- read first: a change after it moves the witness
+            versions = [version_of(source) for source in self._sources]
             today = timezone.localdate().isoformat()
             names = _names()
-            parts = [pdf.layout_version(), self.kind, self.object_key, shown, today, names]
+            parts = [pdf.layout_version(), self.kind, self.object_key, self._shown, today, names]
             parts.append(versions)
         payload = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
         return hashlib.sha256(payload.encode()).hexdigest()
+
+    def is_current(self, data_key: str) -> bool:
+        """Whether a stored build under ``data_key`` shows the data as they are now: found
+        so earlier under an unchanged witness (one cache read), else by the exact key
+        (and then remembered)."""
+        witness, remembered = self._witness
+        if freshness.known_current(witness, remembered, data_key):
+            return True
+        if data_key != self.data_key:
+            return False
+        freshness.remember(self.kind, self.object_key, witness, data_key)
+        return True
+
+    def remember(self, data_key: str) -> None:
+        """A build stored under ``data_key`` (this ask's exact key) is current."""
+        if not self.fixed_key and data_key == self.data_key:
+            freshness.remember(self.kind, self.object_key, self._witness[0], data_key)
 
 
 def version_of(source) -> object:
@@ -393,7 +439,7 @@ def agency_report(report: AgencyReport) -> Ask:
     """One body's report: one body's data, built in the request."""
     name = f"bao-cao-{report.agency.code.lower()}-{report.round.year}-{report.round_id}.pdf"
     params = {"report": report.pk, "round": report.round_id, "agency": report.agency_id}
-    return Ask(Kind.AGENCY_REPORT, f"report-{report.pk}", params, name, inline=True)
+    return Ask(Kind.AGENCY_REPORT, f"report-{report.pk}", params, name, small=True)
 
 
 def coordination_status(start, end) -> Ask:
@@ -413,9 +459,12 @@ def task_dossier(task: Task, user) -> Ask:
     files (its history and contribution versions fill its pages), else a job."""
     key = f"task-{task.pk}-{_variant(user)}"
     params = {"task": task.pk, "user": user.pk}
-    entries = sum(source.count() for source in _dossier_sources(params)[:4])
-    inline = entries <= dossier_inline_entries()
-    return Ask(Kind.TASK_DOSSIER, key, params, f"ho-so-nhiem-vu-{task.pk}.pdf", inline=inline)
+
+    def small() -> bool:
+        entries = sum(source.count() for source in _dossier_sources(params)[:4])
+        return entries <= dossier_inline_entries()
+
+    return Ask(Kind.TASK_DOSSIER, key, params, f"ho-so-nhiem-vu-{task.pk}.pdf", small=small)
 
 
 def results_key(period: ScoringPeriod) -> str:
@@ -451,10 +500,13 @@ def task_export(user, query: QueryDict) -> Ask:
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     variant = "all" if reads_everything(user) else f"a{user.agency_id or 0}"
     params = {"query": text, "user": user.pk}
-    inline = _task_rows(params, user).count() <= export_inline_rows()
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     name = f"nhiem-vu-cchc-{stamp}.xlsx"
-    return Ask(Kind.TASK_EXPORT, f"tasks-{variant}-{digest}", params, name, inline=inline)
+
+    def small() -> bool:
+        return _task_rows(params, user).count() <= export_inline_rows()
+
+    return Ask(Kind.TASK_EXPORT, f"tasks-{variant}-{digest}", params, name, small=small)
 
 
 def results_export(period: ScoringPeriod, user) -> Ask:
@@ -464,8 +516,11 @@ def results_export(period: ScoringPeriod, user) -> Ask:
 
     scope = results_visible_to(user, period)
     variant = "all" if scope == "all" else f"a{user.agency_id or 0}"
-    rows = Assessment.objects.filter(period=period).count() if scope == "all" else 1
     params = {"period": period.pk, "user": user.pk}
     name = f"ket-qua-chi-so-cchc-{period.year}.xlsx"
-    inline = rows <= export_inline_rows()
-    return Ask(Kind.RESULTS_EXPORT, f"results-{period.pk}-{variant}", params, name, inline=inline)
+
+    def small() -> bool:
+        rows = Assessment.objects.filter(period=period).count() if scope == "all" else 1
+        return rows <= export_inline_rows()
+
+    return Ask(Kind.RESULTS_EXPORT, f"results-{period.pk}-{variant}", params, name, small=small)

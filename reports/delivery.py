@@ -45,7 +45,7 @@ def build_now(ask: Ask, user) -> GeneratedDocument:
     (an issued document is then signed: ``store.keep``)."""
     snapshot = _snapshot(ask) if ask.freeze else ""
     built = catalog.build(ask.kind, ask.params, user, snapshot=snapshot)
-    return store.keep(
+    doc = store.keep(
         kind=ask.kind,
         object_key=ask.object_key,
         data_key=ask.data_key,
@@ -53,6 +53,8 @@ def build_now(ask: Ask, user) -> GeneratedDocument:
         filename=ask.filename,
         freeze=ask.freeze,
     )
+    ask.remember(doc.data_key)
+    return doc
 
 
 def _snapshot(ask: Ask) -> str:

@@ -16,6 +16,7 @@ from django.db.models import prefetch_related_objects
 
 from agencies.lineage import name_on
 from agencies.models import Agency
+from coordination.models import Participation
 from reports.models import AgencyReport, ConsolidatedReport, ReportRound
 from reports.selectors import (
     SUBMISSION_LABELS,
@@ -27,8 +28,9 @@ from reports.selectors import (
 
 
 def names_on(agencies, day: dt.date | None) -> dict[int, str]:
-    """Each body's name on ``day`` by its id (one query for their former names)."""
-    bodies = [a for a in agencies if a is not None]
+    """Each body's name on ``day`` by its id (one query for their former names); a body
+    named on many rows is loaded once."""
+    bodies = list({a.pk: a for a in agencies if a is not None}.values())
     if not bodies:
         return {}
     prefetch_related_objects(bodies, "former_names")
@@ -110,14 +112,20 @@ def agency_report_content(report: AgencyReport, day: dt.date | None = None) -> d
 
 # --- c. Coordination status for a period -----------------------------------------------------
 
+
+def _roles() -> dict[str, str]:
+    """Each participation role's label in the active language (once per document)."""
+    return {value: str(label) for value, label in Participation.Role.choices}
+
+
 STATUS_COUNTS = ("chaired", "contributed", "done_on_time", "done_late", "submitted", "overdue")
 
 
-def _part_row(part, today: dt.date, names: dict[int, str]) -> dict:
+def _part_row(part, today: dt.date, names: dict[int, str], roles: dict[str, str]) -> dict:
     return {
         "task": part.task.title,
         "agency": names.get(part.agency_id, part.agency.name),
-        "role": part.get_role_display(),
+        "role": roles[part.role],
         "due": part.eff_due,
         "days": (today - part.eff_due).days,
     }
@@ -129,6 +137,7 @@ def coordination_status_content(date_from: dt.date, date_to: dt.date, today: dt.
     rows = coordination_status(date_from, date_to, today)
     overdue = [p for r in rows for p in r.overdue_items]
     names = names_on([r.agency for r in rows] + [p.agency for p in overdue], today)
+    roles = _roles()
     return {
         "period": {"start": date_from, "end": date_to},
         "today": today,
@@ -137,7 +146,7 @@ def coordination_status_content(date_from: dt.date, date_to: dt.date, today: dt.
             for r in rows
         ],
         "totals": {k: sum(getattr(r, k) for r in rows) for k in STATUS_COUNTS},
-        "overdue": [_part_row(p, today, names) for p in overdue],
+        "overdue": [_part_row(p, today, names, roles) for p in overdue],
     }
 
 
@@ -149,10 +158,12 @@ def reminder_content(agency: Agency, today: dt.date) -> dict:
     items = agency_overdue_items(agency, today)
     chairs = [p.task.chair_agency for p in items]
     names = names_on([agency, *chairs, *(p.agency for p in items)], today)
+    roles = _roles()
     return {
         "addressee": names[agency.pk],
         "today": today,
         "items": [
-            _part_row(p, today, names) | {"chair": names[p.task.chair_agency_id]} for p in items
+            _part_row(p, today, names, roles) | {"chair": names[p.task.chair_agency_id]}
+            for p in items
         ],
     }

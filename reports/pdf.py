@@ -11,9 +11,11 @@ authorise; these functions do not look at the user.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import hashlib
 import logging
+import threading
 import unicodedata
 from functools import cache, wraps
 from pathlib import Path
@@ -285,12 +287,59 @@ def render_html(template: str, context: dict) -> str:
 
 def layout(html: str):
     """Lay the HTML out into pages (WeasyPrint's ``Document``; most of the time)."""
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
+    engine = _engine()
+    document = engine.html_class(string=html, base_url=str(STATIC_DIR))
+    return document.render(stylesheets=[engine.css], font_config=engine.fonts)
 
-    fonts = FontConfiguration()
-    css = CSS(filename=str(PDF_CSS), font_config=fonts)
-    return HTML(string=html, base_url=str(STATIC_DIR)).render(stylesheets=[css], font_config=fonts)
+
+# WeasyPrint's HTML user-agent stylesheet has rules for pseudo-elements that match every
+# element (``::footnote-call``, ``::note-marker``…): their styles were computed for each
+# cell of a long table, ~15 % of its layout (docs/benchmark.md, issue 14). The documents
+# have no footnotes or notes, and list markers only on list items, so these rules are
+# dropped or narrowed to list items; what prints is the same.
+UA_PSEUDO_RULES = {"::marker {": "li::marker, summary::marker {"}
+
+
+@cache
+def _ua_stylesheet():
+    from weasyprint import CSS, html
+
+    text = (Path(html.__file__).parent / "css" / "html5_ua.css").read_text()
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("::"):
+            rule = next((k for k in UA_PSEUDO_RULES if line.startswith(k)), None)
+            line = line.replace(rule, UA_PSEUDO_RULES[rule], 1) if rule else ""
+        lines.append(line)
+    return CSS(string="\n".join(lines), counter_style=html.UA_COUNTER_STYLE)
+
+
+_engines = threading.local()
+
+
+def _engine():
+    """This thread's WeasyPrint setup: the document class with the leaner user-agent
+    stylesheet, and the fonts and print stylesheet, loaded once per thread (~15 ms a
+    document otherwise; a font configuration is not shared between threads)."""
+    engine = getattr(_engines, "engine", None)
+    if engine is None:
+        from types import SimpleNamespace
+
+        from weasyprint import CSS, HTML
+        from weasyprint.text.fonts import FontConfiguration
+
+        class DocumentHTML(HTML):
+            def _ua_stylesheets(self, forms=False):
+                return [_ua_stylesheet(), *super()._ua_stylesheets(forms)[1:]]
+
+        fonts = FontConfiguration()
+        css = CSS(filename=str(PDF_CSS), font_config=fonts)
+        engine = SimpleNamespace(html_class=DocumentHTML, fonts=fonts, css=css)
+        _engines.engine = engine
+        if threading.current_thread() is threading.main_thread():
+            # Its fonts' temporary folder is removed while the interpreter can still do so.
+            atexit.register(_engines.__dict__.pop, "engine", None)
+    return engine
 
 
 def write(document) -> bytes:

@@ -26,9 +26,10 @@ from reports.models import GeneratedDocument, IssuedDocument
 
 def current(ask: Ask) -> GeneratedDocument | None:
     """The stored document for ``ask`` when it is frozen or built from the data as they
-    are now (one query, plus the data key's when the row is not frozen)."""
+    are now (one query, plus one cache read while the data are unchanged since it was
+    last found current, else the data key's: ``Ask.is_current``)."""
     doc = GeneratedDocument.objects.filter(kind=ask.kind, object_key=ask.object_key).first()
-    if doc is not None and (doc.frozen or doc.data_key == ask.data_key):
+    if doc is not None and (doc.frozen or ask.is_current(doc.data_key)):
         return doc
     return None
 

@@ -107,6 +107,8 @@ def _produce(job: DocumentJob) -> tuple[GeneratedDocument, int | None]:
         freeze=job.freeze,
         actor=job.requested_by if job.freeze else None,
     )
+    if not job.freeze:
+        ask.remember(doc.data_key)  # its next download reads one cache entry
     return doc, built.pages
 
 
