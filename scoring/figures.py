@@ -35,6 +35,13 @@ class Totals:
             self.scored += 1
             self.achieved += value
 
+    def merge(self, other: Totals) -> None:
+        """Add another set of leaves' totals (``scoring.aggregates`` sums them per node)."""
+        self.achieved += other.achieved
+        self.applicable_max += other.applicable_max
+        self.scored += other.scored
+        self.applicable += other.applicable
+
     @property
     def index(self) -> Decimal | None:
         """achieved ÷ applicable maximum × 100, two decimals (None when nothing applies)."""
@@ -106,6 +113,15 @@ class Figures:
             self.self_required += 1
             self.self_done += self_score is not None
         self.appraised_done += appraised is not None
+
+    def merge(self, other: Figures) -> None:
+        """Add the figures of other leaves of the same assessment."""
+        self.counted.merge(other.counted)
+        self.own.merge(other.own)
+        self.appraised.merge(other.appraised)
+        self.self_done += other.self_done
+        self.self_required += other.self_required
+        self.appraised_done += other.appraised_done
 
     @property
     def appraisal_required(self) -> int:

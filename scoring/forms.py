@@ -8,7 +8,10 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -211,6 +214,24 @@ class AssignmentForm(PortalForm):
         )
 
 
+class PlainSelectMultiple(forms.SelectMultiple):
+    """A multiple select whose options are written in Python, not one template each: the
+    evidence form lists every criterion of the sheet (issue 14). Same markup as Django's."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = {str(v) for v in self.format_value(value)}
+        attrs = {**self.build_attrs(self.attrs, attrs), "multiple": True}
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (key, mark_safe(" selected") if str(key) in chosen else "", label)
+                for key, label in self.choices
+            ),
+        )
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), options)
+
+
 class EvidenceForm(PortalForm):
     file = forms.FileField(label=_("Tệp tài liệu"))
     document_number = forms.CharField(
@@ -219,12 +240,18 @@ class EvidenceForm(PortalForm):
     document_date = forms.DateField(label=_("Ngày văn bản"), required=False, widget=DATE_WIDGET)
     section = forms.CharField(label=_("Phần, trang chứng minh"), max_length=200, required=False)
     scores = forms.ModelMultipleChoiceField(
-        label=_("Tài liệu chứng minh cho tiêu chí"), queryset=Score.objects.none()
+        label=_("Tài liệu chứng minh cho tiêu chí"),
+        queryset=Score.objects.none(),
+        widget=PlainSelectMultiple,
     )
 
     def __init__(self, *args, assessment: Assessment, area_ids=None, **kwargs):
         super().__init__(*args, **kwargs)
-        scores = assessment.scores.filter(not_applicable=False).select_related("criterion")
+        scores = (
+            assessment.scores.filter(not_applicable=False)
+            .select_related("criterion")
+            .only("pk", "assessment_id", "criterion__code", "criterion__title")
+        )
         if area_ids is not None:  # a body answering for some areas of the province's set
             scores = scores.filter(
                 Q(criterion_id__in=area_ids)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _lazy
 
 from agencies.lineage import name_on
-from scoring import access, computed
+from scoring import access, aggregates, computed
 from scoring.figures import (  # noqa: F401  (re-exported: the index math)
     HUNDRED,
     SELF_STAGE,
@@ -236,30 +236,10 @@ def period_list(user) -> list[ScoringPeriod]:
 
 
 def figures_of(assessments: list[Assessment]) -> dict[int, Figures]:
-    """assessment id -> its Figures, for many assessments in two queries (the criteria of
-    their sets, their scores), by the same rule as the assessment page's sheet."""
-    set_ids = {a.criteria_set_id for a in assessments}
-    criteria = list(
-        Criterion.objects.filter(criteria_set_id__in=set_ids).only(
-            "pk", "parent_id", "max_points", "method"
-        )
-    )
-    leaves = leaf_ids(criteria)
-    rule = {c.pk: (c.max_points, c.method) for c in criteria if c.pk in leaves}
-    result = {a.pk: Figures(a.status) for a in assessments}
-    scores = Score.objects.filter(assessment_id__in=result).values_list(
-        "assessment_id",
-        "criterion_id",
-        "not_applicable",
-        "self_score",
-        "appraised_score",
-        "second_score",
-        "final_score",
-    )
-    for assessment_id, criterion_id, *values in scores:
-        if criterion_id in rule:
-            result[assessment_id].add(rule[criterion_id], *values)
-    return result
+    """assessment id -> its Figures, for many assessments in one query (the sums of
+    ``scoring.aggregates``), by the same rule as the assessment page's sheet."""
+    summed = aggregates.figures_of(assessments)
+    return {a.pk: summed.get(a.pk) or Figures(a.status) for a in assessments}
 
 
 def period_assessments(period: ScoringPeriod, user) -> list[Assessment]:
@@ -323,36 +303,33 @@ def _year_end(period: ScoringPeriod) -> dt.date:
     return dt.date(period.year, 12, 31)
 
 
-def _result_rows(period: ScoringPeriod, assessments: list[Assessment]) -> list[ResultRow]:
-    """One row per assessment: the figures (``figures_of``), per area, index and band; a
-    body left out of the published ranking keeps its reason and no index, and so does one
-    closed when its body was reorganised (its note)."""
-    set_ids = {a.criteria_set_id for a in assessments}
-    criteria = list(Criterion.objects.filter(criteria_set_id__in=set_ids))
-    leaves, areas_of = leaf_ids(criteria), area_map(criteria)
-    rule = {c.pk: (c.max_points, c.method) for c in criteria if c.pk in leaves}
+def _result_rows(
+    period: ScoringPeriod, assessments: list[Assessment], *, by_area: bool = True
+) -> list[ResultRow]:
+    """One row per assessment: the figures and, with ``by_area``, the score that counts
+    per area (``scoring.aggregates``: two queries), index and band; a body left out of the
+    published ranking keeps its reason and no index, and so does one closed when its body
+    was reorganised (its note)."""
     rows = {
         a.pk: ResultRow(a, a.criteria_set.target, Figures(a.status), defaultdict(Totals))
         for a in assessments
     }
-    scores = Score.objects.filter(assessment_id__in=rows).values_list(
-        "assessment_id",
-        "criterion_id",
-        "not_applicable",
-        "self_score",
-        "appraised_score",
-        "second_score",
-        "final_score",
-    )
-    for assessment_id, criterion_id, na, *values in scores:
-        leaf = rule.get(criterion_id)
-        if leaf is None:
-            continue
-        row = rows[assessment_id]
-        row.figures.add(leaf, na, *values)
-        if not na:  # per area only the score that counts (Figures.add's own rule)
-            counted = counted_score(row.figures.status, leaf, *values)
-            row.area_totals[areas_of[criterion_id]].add(leaf[0], counted, False)
+    if by_area:
+        set_ids = {a.criteria_set_id for a in assessments}
+        areas_of = area_map(
+            Criterion.objects.filter(criteria_set_id__in=set_ids)
+            .order_by()
+            .values_list("pk", "parent_id", named=True)
+        )
+        for (assessment_id, node), figures in aggregates.figures_of(
+            assessments, by_node=True
+        ).items():
+            row = rows[assessment_id]
+            row.figures.merge(figures)
+            row.area_totals[areas_of[node]].merge(figures.counted)
+    else:
+        for assessment_id, figures in aggregates.figures_of(assessments).items():
+            rows[assessment_id].figures = figures
     for row in rows.values():
         a = row.assessment
         row.name = name_on(a.agency, _year_end(period)).name
@@ -382,6 +359,7 @@ def _previous_results(previous: ScoringPeriod, rows: list[ResultRow]) -> None:
             .select_related("agency", "criteria_set")
             .prefetch_related("agency__former_names")
         ),
+        by_area=False,
     )
     by_agency = {r.assessment.agency_id: r for r in before}
     for row in rows:

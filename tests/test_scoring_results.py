@@ -172,7 +172,8 @@ def test_computed_suggestion_is_proportional_and_shown_with_figures(noivu, chair
     assert suggestion.score == D("9.67")  # 14.5 * 2 / 3
     from tests.conftest import login
 
-    page = login(chair_focal).get(f"/scoring/assessments/{stp.pk}/").content.decode()
+    # Criterion 2.1 is in the second area: the page opens it on request.
+    page = login(chair_focal).get(f"/scoring/assessments/{stp.pk}/?area=all").content.decode()
     assert "2/3 đúng hạn" in page and "9,67" in page
 
 

@@ -7,10 +7,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from agencies import fragments
 from agencies.confirm import confirmation
 from agencies.files import download
 from agencies.once import AlreadySubmitted, already, once
@@ -52,33 +56,146 @@ def _keep_input(sheet, data) -> None:
 
 
 def _render_sheet(request, assessment, actions, *, template, errors=(), data=None, status=200):
-    area_ids = actions["appraisal_area_ids"] if template == APPRAISE else None
-    sheet = selectors.assessment_sheet(
-        assessment, area_ids=area_ids, self_area_ids=actions["self_area_ids"]
-    )
-    if data is not None:
-        _keep_input(sheet, data)
     s = Assessment.Status
     own = request.user.agency_id == assessment.agency_id
     context = {
         "assessment": assessment,
         "period": assessment.period,
-        "sheet": sheet,
         "actions": actions,
         "errors": errors,
         "show_appraisal": assessment.status not in {s.DRAFT, s.SUBMITTED}
         or not own
         or actions["appraise"],
         "second_round": assessment.status in {s.EXPLANATION, s.REAPPRAISED, s.FINALISED},
-        "evidence_form": EvidenceForm(assessment=assessment, area_ids=actions["self_area_ids"])
-        if actions["self_assess"] or actions["explain"] or actions["appeal"]
-        else None,
+        "attaches": actions["self_assess"] or actions["explain"] or actions["appeal"],
         "appeal_form": AppealForm(assessment=assessment) if actions["appeal"] else None,
         "decide_form": AppealDecideForm() if actions["decide_appeal"] else None,
         "submit_confirm": submit_confirmation(assessment) if actions["submit"] else None,
         "finalise_confirm": finalise_confirmation(assessment) if actions["finalise"] else None,
     }
+    if template == APPRAISE:
+        context["sheet"] = selectors.assessment_sheet(
+            assessment,
+            area_ids=actions["appraisal_area_ids"],
+            self_area_ids=actions["self_area_ids"],
+        )
+        if data is not None:
+            _keep_input(context["sheet"], data)
+        return render(request, template, context, status=status)
+    context.update(_sheet_parts(request, assessment, context, data))
     return render(request, template, context, status=status)
+
+
+# Issue 14: the assessment page shows every area with its figures and the rows of one
+# area (the one the user works on, or the one asked for: ``?area=<id>``, ``?area=all``);
+# that part is cached per user until the data it shows changes (``agencies.fragments``).
+SHEET_APPS = ("auth", "guardian", "agencies", "coordination", "reports", "scoring")
+_STATS_END = "<!-- end of stats -->"
+
+
+def _wanted_area(params) -> str:
+    wanted = params.get("area", "")
+    return wanted if wanted == "all" or wanted.isdigit() else ""
+
+
+def _sheet_parts(request, assessment, context: dict, data) -> dict:
+    """The header's figures and the sheet (its areas, rows and buttons), from the cache
+    unless the page shows what was just typed or holds a form (an appeal's decision)."""
+    # A refused post is shown again with what was typed: in the area it came from, or in
+    # all of them when it does not say.
+    wanted = _wanted_area(request.GET) if data is None else _wanted_area(data) or "all"
+    live = data is not None or bool(context["errors"]) or context["decide_form"] is not None
+
+    def build() -> str:
+        sheet = selectors.assessment_sheet(
+            assessment, self_area_ids=context["actions"]["self_area_ids"]
+        )
+        if data is not None:
+            _keep_input(sheet, data)
+        part = {**context, "sheet": sheet, **open_areas(sheet, context["actions"], wanted)}
+        if context["attaches"]:
+            part["evidence_form"] = _evidence_form(assessment, context["actions"])
+        return (
+            render_to_string("scoring/_assessment_stats.html", part)
+            + _STATS_END
+            + render_to_string("scoring/_assessment_sheet.html", part, request if live else None)
+        )
+
+    if live:
+        html = build()
+    else:
+        html = fragments.cached(
+            request,
+            "scoring:sheet",
+            apps_read=SHEET_APPS,
+            vary=[assessment.pk, wanted],
+            build=build,
+        )
+    stats, _end, sheet = html.partition(_STATS_END)
+    return {"stats_part": mark_safe(stats), "sheet_part": mark_safe(sheet)}
+
+
+def _evidence_form(assessment, actions: dict) -> EvidenceForm:
+    """The evidence form's fields, in the cached sheet: they belong to the form "evidence"
+    outside it (which holds the CSRF and one-time tokens)."""
+    form = EvidenceForm(assessment=assessment, area_ids=actions["self_area_ids"])
+    for field in form.fields.values():
+        field.widget.attrs["form"] = "evidence"
+    return form
+
+
+SHEET_LABELS = {
+    "code": _lazy("Mã"),
+    "criterion": _lazy("Tiêu chí"),
+    "max": _lazy("Tối đa"),
+    "self": _lazy("Tự đánh giá"),
+    "appraisal": _lazy("Thẩm định"),
+    "explanation": _lazy("Giải trình"),
+    "score": _lazy("Điểm"),
+    "note": _lazy("Giải thích, căn cứ"),
+    "na": _lazy("Không áp dụng"),
+}
+
+
+def _works_on(area, actions: dict) -> bool:
+    """The user still has something to do in this area: scores to give, or appraisal
+    comments to answer."""
+    if actions["self_assess"]:
+        editable = any(row.self_editable for row in area.rows)
+        return editable and area.figures.self_done < area.figures.self_required
+    if actions["explain"]:
+        return any(row.differs for row in area.rows)
+    return False
+
+
+def open_areas(sheet, actions: dict, wanted: str) -> dict:
+    """Which areas show their rows: all (``wanted`` = "all"), the one asked for, else the
+    first the user has work in (else the first she may edit, else the first); each area's
+    link, and the next area after the one open (for "Lưu nháp, mở lĩnh vực …")."""
+    areas = sheet.areas
+    if not areas:
+        return {"open_areas": [], "labels": SHEET_LABELS}
+    if wanted == "all":
+        shown = areas
+    else:
+        asked = [a for a in areas if str(a.criterion.pk) == wanted]
+        editable = [a for a in areas if any(row.self_editable for row in a.rows)]
+        working = [a for a in areas if _works_on(a, actions)]
+        shown = (asked or working or editable or areas)[:1]
+    open_ids = {a.criterion.pk for a in shown}
+    for area in areas:
+        pk = area.criterion.pk
+        area.is_open = pk in open_ids
+        area.link = f"#a-{pk}" if area.is_open or wanted == "all" else f"?area={pk}#a-{pk}"
+    following = areas[areas.index(shown[0]) + 1 :] if len(shown) == 1 else []
+    return {
+        "open_areas": shown,
+        "all_open": wanted == "all",
+        "several": len(areas) > 1,
+        "next_area": following[0] if following else None,
+        "editing": actions["self_assess"] or actions["explain"],
+        "labels": SHEET_LABELS,
+    }
 
 
 @require_GET
@@ -121,10 +238,20 @@ def _post_sheet(
             errors = _errors(exc)
         else:
             messages.success(request, success(result))
-            return redirect(back, pk=pk)
+            return _back(request, back, pk)
     return _render_sheet(
         request, assessment, actions, template=template, errors=errors, data=request.POST
     )
+
+
+def _back(request, back: str, pk: int) -> HttpResponse:
+    """Where a posted sheet returns: the assessment page opens the area the user asked
+    for ("Lưu nháp, mở lĩnh vực …") or the one she was on."""
+    url = reverse(back, args=[pk])
+    if back == "assessment_detail":
+        area = _wanted_area({"area": request.POST.get("next_area") or request.POST.get("area", "")})
+        url += f"?area={area}" if area else ""
+    return redirect(url)
 
 
 DETAIL = "scoring/assessment_detail.html"
@@ -247,7 +374,7 @@ def assessment_explain(request: HttpRequest, pk: int) -> HttpResponse:
             request, assessment, actions, template=DETAIL, errors=_errors(exc), data=request.POST
         )
     messages.success(request, _("Đã gửi giải trình.") if submit else _("Đã lưu giải trình."))
-    return redirect("assessment_detail", pk=pk)
+    return _back(request, "assessment_detail", pk)
 
 
 @require_http_methods(["GET", "POST"])

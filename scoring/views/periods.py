@@ -8,13 +8,17 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from agencies import fragments
 from agencies.confirm import confirmation
 from agencies.once import AlreadySubmitted, already, once
 from scoring import access, selectors, services
+from scoring.figures import figure
 from scoring.forms import AssignmentForm, PeriodEditForm, PeriodForm, PublishForm
 from scoring.models import Criterion, ScoringPeriod
 from scoring.views.common import _errors, _flash_errors
@@ -188,6 +192,12 @@ def _publish_consequences(period: ScoringPeriod, pending: list, exclusions: dict
     return lines
 
 
+# Issue 14: each group shows its charts and its first rows by rank; "xem tất cả" opens a
+# group whole (``?show=<target>``). The groups are one cached part (``agencies.fragments``).
+RESULT_ROWS = 10
+RESULTS_APPS = ("auth", "guardian", "agencies", "reorg", "scoring")
+
+
 @require_GET
 def period_results(request: HttpRequest, pk: int) -> HttpResponse:
     period = access.get_visible_or_404(
@@ -195,7 +205,34 @@ def period_results(request: HttpRequest, pk: int) -> HttpResponse:
         request.user,
         pk=pk,
     )
-    results = selectors.period_results(period, request.user)
+    show = request.GET.get("show", "")
+    show = show if show in selectors.RESULT_GROUPS else ""
+    part = fragments.cached(
+        request,
+        "scoring:results",
+        apps_read=RESULTS_APPS,
+        vary=[period.pk, show],
+        build=lambda: render_to_string(
+            "scoring/_period_results_body.html", results_context(period, request.user, show)
+        ),
+    )
+    return render(
+        request,
+        "scoring/period_results.html",
+        {
+            "period": period,
+            "manages": access.manages_scoring(request.user),
+            "scope": access.results_visible_to(request.user, period),
+            "results_part": part,
+        },
+    )
+
+
+def results_context(period: ScoringPeriod, user, show: str) -> dict:
+    """The groups as the results page prints them: per group its areas, charts, the rows
+    shown (the first ``RESULT_ROWS`` by rank, or all of the group ``show`` names) and the
+    link that opens or closes it; every figure of a row as printed (``figures.figure``)."""
+    results = selectors.period_results(period, user)
     set_ids = period.set_ids
     areas = list(
         Criterion.objects.filter(
@@ -204,17 +241,49 @@ def period_results(request: HttpRequest, pk: int) -> HttpResponse:
     )
     for group in results["groups"]:
         group["areas"] = [a for a in areas if a.criteria_set_id == set_ids[group["target"]]]
-        for row in group["rows"]:
-            totals = row.area_totals
-            row.area_cells = [(a, totals.get(a.pk)) for a in group["areas"]]
-            row.bar = min(int(row.index or 0), 100)
+        rows, whole = group["rows"], group["target"] == show
+        for row in rows:
+            row.area_cells = [(a, row.area_totals.get(a.pk)) for a in group["areas"]]
         group["area_chart"] = _area_chart(group)
-        group["trend"] = _trend(period.year, group["rows"])
-    return render(
-        request,
-        "scoring/period_results.html",
-        {"period": period, "manages": access.manages_scoring(request.user), **results},
-    )
+        group["trend"] = _trend(period.year, rows)
+        group["shown"] = rows if whole else rows[:RESULT_ROWS]
+        group["more"] = (
+            ""
+            if whole or len(rows) <= RESULT_ROWS
+            else f"?show={group['target']}#g-{group['target']}"
+        )
+        group["fewer"] = f"?#g-{group['target']}" if whole and len(rows) > RESULT_ROWS else ""
+        labels = [f"{a.code}. {a.title}" for a in group["areas"]]
+        for row in group["shown"]:
+            _print_row(row, labels)
+    return {**results, "labels": RESULT_LABELS}
+
+
+RESULT_LABELS = {
+    "rank": _lazy("Hạng"),
+    "body": _lazy("Cơ quan"),
+    "achieved": _lazy("Điểm đạt"),
+    "max": _lazy("Tối đa áp dụng"),
+    "index": _lazy("Chỉ số (%)"),
+    "band": _lazy("Xếp loại"),
+    "previous": _lazy("Năm trước"),
+    "change": _lazy("Tăng/giảm"),
+}
+
+
+def _print_row(row, labels: list[str]) -> None:
+    """A row's cells as the page prints them ("–" where there is no figure)."""
+    hidden = bool(row.excluded)
+    row.bar5 = round(min(int(row.index or 0), 100) / 5)  # as {% widthratio bar 5 1 %}
+    row.area_cells = [
+        (label, figure(None if hidden or cell is None else cell.achieved))
+        for label, (_area, cell) in zip(labels, row.area_cells, strict=True)
+    ]
+    row.achieved_text = figure(None if hidden else row.totals.achieved)
+    row.max_text = figure(row.totals.applicable_max)
+    row.index_text = figure(row.index)
+    change = row.change
+    row.change_text = "–" if change is None else ("+" if change > 0 else "") + figure(change)
 
 
 def _percent(part: Decimal, whole: Decimal) -> Decimal:

@@ -146,7 +146,7 @@ def test_self_assessment_with_evidence_and_appraisal(demo, new_page, tmp_path):
     page.locator(f"a[href='/scoring/assessments/{assessment.pk}/']").first.click()
     first_score = page.locator("input[name^='score_']").first
     first_score.fill("1")
-    page.get_by_role("button", name="Lưu nháp").click()
+    page.get_by_role("button", name="Lưu nháp", exact=True).click()
     expect(page.locator(".alert").first).to_be_visible()
     page.get_by_label("Tệp tài liệu").set_input_files(_file(tmp_path, "bao-cao.pdf", "ev"))
     page.get_by_label("Số, ký hiệu văn bản").fill("20/BC-UBND")
@@ -158,7 +158,7 @@ def test_self_assessment_with_evidence_and_appraisal(demo, new_page, tmp_path):
     for note in page.locator("textarea[name^='note_']").all():
         if not note.input_value():
             note.fill("Đã có văn bản, bổ sung sau.")
-    page.get_by_role("button", name="Lưu nháp").click()
+    page.get_by_role("button", name="Lưu nháp", exact=True).click()
     page.get_by_role("button", name="Gửi bản tự đánh giá").click()
     page.get_by_role("dialog").get_by_role("button", name="Gửi bản tự đánh giá").click()
     expect(page.get_by_text("Đã gửi bản tự đánh giá; bản này đã bị khóa.")).to_be_visible()

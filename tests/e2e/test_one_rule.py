@@ -48,7 +48,8 @@ def test_submitting_a_self_assessment_keeps_what_was_typed(demo, new_page):
     assessment = Assessment.objects.get(agency__code="TUYHOA", criteria_set__target="district")
     page = new_page()
     login(page, "tuyhoa")
-    page.goto(f"/scoring/assessments/{assessment.pk}/")
+    # Every area on one page ("Xem tất cả lĩnh vực"; issue 14 opens one area by default).
+    page.goto(f"/scoring/assessments/{assessment.pk}/?area=all")
     boxes = page.locator("input[name^='score_']:not([disabled])")
     typed = {}
     for i in range(5):

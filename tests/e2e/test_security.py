@@ -59,7 +59,7 @@ def test_a_score_written_as_a_power_of_ten_is_refused_in_words(demo, new_page):
     criterion_id = int(box.get_attribute("name").removeprefix("score_"))
     before = Score.objects.get(assessment=assessment, criterion_id=criterion_id).self_score
     box.fill("1E+50")
-    page.get_by_role("button", name="Lưu nháp").click()
+    page.get_by_role("button", name="Lưu nháp", exact=True).click()
     expect(page.get_by_text("không dùng cách viết lũy thừa").first).to_be_visible()
     expect(box).to_have_value("1E+50")  # what was typed is still on screen
     after = Score.objects.get(assessment=assessment, criterion_id=criterion_id).self_score
