@@ -278,3 +278,21 @@
     window.setTimeout(poll, 1000);
   }
 })();
+
+// What was typed is not left in silence: leaving a page whose form marked
+// data-warn-unsaved was changed and not sent asks first (the scoring sheet opens one area
+// at a time, issue 14; its inputs may sit outside the form, tied by form="…").
+(function () {
+  var forms = Array.prototype.slice.call(document.querySelectorAll("form[data-warn-unsaved]"));
+  if (!forms.length) { return; }
+  var dirty = false;
+  document.addEventListener("input", function (event) {
+    if (forms.indexOf(event.target.form) !== -1) { dirty = true; }
+  });
+  forms.forEach(function (form) {
+    form.addEventListener("submit", function () { dirty = false; });
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty) { event.preventDefault(); event.returnValue = ""; }
+  });
+})();
