@@ -360,8 +360,9 @@ class TaskFilter(django_filters.FilterSet):
         fields = []
         form = PortalForm  # the search box gets the text rule like every other input
 
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, user=None, **kwargs):
+        # Always bound: the default scope (what is current) applies to an empty query too.
+        super().__init__({} if data is None else data, *args, **kwargs)
         self.user = user
 
     def filter_queryset(self, queryset):

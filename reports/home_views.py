@@ -16,6 +16,8 @@ from reports import access, selectors
 from reports.models import AgencyReport
 from reports.views import HOME_APPS
 
+LATE_ROWS = 10  # late bodies listed before "xem tất cả" (issue 14)
+
 
 @require_GET
 def reports_home(request: HttpRequest) -> HttpResponse:
@@ -26,6 +28,7 @@ def reports_home(request: HttpRequest) -> HttpResponse:
     province = access.reports_province_documents(user)
     manage = access.reports_manage(user)
     every_round = request.GET.get("rounds") == "all"
+    every_late = request.GET.get("late") == "all"
 
     def rounds_part() -> str:
         rounds = list(selectors.rounds_with_counts(user))
@@ -36,12 +39,15 @@ def reports_home(request: HttpRequest) -> HttpResponse:
         )
 
     def tail_part() -> str:
+        late = selectors.overdue_by_agency() if manage else []
+        late.sort(key=lambda b: -b["n"])  # the most overdue first (stable: then by body)
         return fragments.render(
             "reports/_home_tail.html",
             {
                 "province": province,
                 "manage": manage,
-                "overdue_bodies": selectors.overdue_by_agency() if manage else [],
+                "overdue_bodies": late if every_late else late[:LATE_ROWS],
+                "overdue_total": len(late),
                 "status_periods": _status_periods() if province else [],
                 **_scoring_documents(user, province),
             },
@@ -59,7 +65,7 @@ def reports_home(request: HttpRequest) -> HttpResponse:
         ),
         "year": timezone.localdate().year,
         "tail_part": fragments.cached(
-            request, "reports:home", apps_read=HOME_APPS, build=tail_part
+            request, "reports:home", apps_read=HOME_APPS, vary=[every_late], build=tail_part
         ),
     }
     if province:
