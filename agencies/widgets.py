@@ -9,6 +9,7 @@ import datetime as dt
 from django import forms
 from django.forms.utils import flatatt
 from django.template.loader import render_to_string
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +31,31 @@ def _as_date(value) -> dt.date | None:
         except ValueError:
             continue
     return None
+
+
+class PlainSelect(forms.Select):
+    """A select whose options are written in Python, not through one template each: long
+    lists of plain choices (the bodies of a filter, the criteria of a sheet) render in a
+    fraction of the time (issue 14). Same markup as Django's, without option groups."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = {str(v) for v in self.format_value(value)}
+        attrs = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            attrs["multiple"] = True
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (key, mark_safe(" selected") if str(key) in chosen else "", label)
+                for key, label in self.choices
+            ),
+        )
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), options)
+
+
+class PlainSelectMultiple(PlainSelect):
+    allow_multiple_selected = True
 
 
 class DateInput(forms.DateInput):

@@ -15,6 +15,7 @@ from agencies.widgets import (
     DateField,
     DateInput,
     MultipleFileField,
+    PlainSelect,
 )
 from coordination import selectors, succession
 from coordination import timeliness as tl
@@ -306,13 +307,23 @@ def year_choices() -> list[tuple[str, str]]:
 
 class TaskFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Tìm kiếm"), method="filter_q")
-    category = django_filters.ChoiceFilter(label=_("Nội dung"), choices=Category.choices)
-    status = django_filters.ChoiceFilter(label=_("Trạng thái"), choices=Task.Status.choices)
+    category = django_filters.ChoiceFilter(
+        label=_("Nội dung"), choices=Category.choices, widget=PlainSelect
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Trạng thái"), choices=Task.Status.choices, widget=PlainSelect
+    )
     agency = django_filters.ModelChoiceFilter(
-        label=_("Cơ quan"), queryset=Agency.objects.order_by("sort_order"), method="filter_agency"
+        label=_("Cơ quan"),
+        queryset=Agency.objects.order_by("sort_order").only("pk", "name"),
+        method="filter_agency",
+        widget=PlainSelect,  # every body: written in Python, not one template per option
     )
     role = django_filters.ChoiceFilter(
-        label=_("Vai trò của cơ quan"), choices=Participation.Role.choices, method="filter_role"
+        label=_("Vai trò của cơ quan"),
+        choices=Participation.Role.choices,
+        method="filter_role",
+        widget=PlainSelect,
     )
     due_from = django_filters.DateFilter(
         label=_("Hạn từ ngày"),
@@ -332,6 +343,7 @@ class TaskFilter(django_filters.FilterSet):
         label=_("Tiến độ"),
         choices=[(state, tl.LABELS[state]) for state in FILTER_STATES],
         method="filter_timeliness",
+        widget=PlainSelect,
     )
     # Issue 14: the list opens on what is current; another year or every year is one choice
     # away (the same scopes as the overview, ``selectors.overview_scope``).
@@ -340,9 +352,11 @@ class TaskFilter(django_filters.FilterSet):
         choices=year_choices,
         empty_label=_("Đang mở hoặc có hạn năm nay"),
         method="filter_year",
+        widget=PlainSelect,
     )
     ordering = django_filters.OrderingFilter(
         label=_("Sắp xếp"),
+        widget=PlainSelect,
         fields=(("due_date", "due_date"), ("created_at", "created_at"), ("title", "title")),
         # Both directions named in Vietnamese (django-filter's own "%s (descending)" is English).
         field_labels={

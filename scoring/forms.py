@@ -8,10 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +17,7 @@ from agencies.models import Agency, User
 from agencies.people import members
 from agencies.roles import COUNCIL_MEMBER, NOIVU_OFFICER
 from agencies.validators import INTEGER_MAX, clean_text, parse_decimal, parse_integer
-from agencies.widgets import AgencyMultipleChoiceField, DateInput
+from agencies.widgets import AgencyMultipleChoiceField, DateInput, PlainSelectMultiple
 from scoring.bands import BandsField
 from scoring.models import (
     DEFAULT_BANDS,
@@ -212,24 +209,6 @@ class AssignmentForm(PortalForm):
         self.fields["area"].label_from_instance = lambda c: (
             f"{c.criteria_set.get_target_display()} – {c.code}. {c.title}"
         )
-
-
-class PlainSelectMultiple(forms.SelectMultiple):
-    """A multiple select whose options are written in Python, not one template each: the
-    evidence form lists every criterion of the sheet (issue 14). Same markup as Django's."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        chosen = {str(v) for v in self.format_value(value)}
-        attrs = {**self.build_attrs(self.attrs, attrs), "multiple": True}
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (key, mark_safe(" selected") if str(key) in chosen else "", label)
-                for key, label in self.choices
-            ),
-        )
-        return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), options)
 
 
 class EvidenceForm(PortalForm):
