@@ -77,11 +77,16 @@ format: install
 check: install
 	$(PY) manage.py check
 
-# Province-scale benchmark (issue 7): BENCH_DB=sqlite for SQLite, BENCH_SCALE=0.1 for a quick run.
+# Province-scale benchmark (issues 7 and 14; docs/benchmark.md): 20,000 items and 60 bodies
+# compared with 2,000; BENCH_SCALE=5 for 100,000 items and 150 bodies compared with 20,000;
+# BENCH_SCALE=0.1 for a quick run; BENCH_DB=sqlite for SQLite. Pages use Redis as their shared
+# cache (BENCH_CACHE, a database of its own, emptied by the run; BENCH_CACHE=db: the database
+# cache). Every figure is printed beside its target and written to bench/results/.
 BENCH_DB ?= postgres
 BENCH_SCALE ?= 1.0
+BENCH_CACHE ?= redis://127.0.0.1:6379/14
 bench: install messages
-	$(PY) bench/run.py --db $(BENCH_DB) --scale $(BENCH_SCALE)
+	$(PY) bench/run.py --db $(BENCH_DB) --scale $(BENCH_SCALE) --cache $(BENCH_CACHE)
 
 # Two app servers and two workers over one PostgreSQL database and one shared media folder,
 # a mixed load, a worker killed mid-job (docs/deployment.md). Needs PostgreSQL at 127.0.0.1.

@@ -61,6 +61,31 @@ def queue(*, recipients: Iterable[str], subject: str, body: str) -> OutgoingMail
     return row
 
 
+def queue_many(messages: Iterable[tuple[Iterable[str], str, str]]) -> list[OutgoingMail]:
+    """``queue`` for many (recipients, subject, body) messages at once (the daily
+    reminders): one insert for all their rows; after commit, their jobs are enqueued
+    together (``_enqueue_all``)."""
+    rows = []
+    for recipients, subject, body in messages:
+        addresses = list(dict.fromkeys(a.strip() for a in recipients if a and a.strip()))
+        if addresses:
+            subject = " ".join(subject.split())[:500]
+            rows.append(OutgoingMail(recipients=addresses, subject=subject, body=body))
+    rows = OutgoingMail.objects.bulk_create(rows)
+    if rows:
+        transaction.on_commit(partial(_enqueue_all, [row.pk for row in rows]), robust=True)
+    return rows
+
+
+def _enqueue_all(pks: list[int]) -> None:
+    """Enqueue the send job of each row in one transaction: with the database queue, one
+    commit for all instead of one each. If it fails, the rows stay "pending" and the sweeper
+    enqueues them, as for a failed enqueue in ``queue``."""
+    with transaction.atomic():
+        for pk in pks:
+            tasks.send_mail.enqueue(pk)
+
+
 def send_pending(*, now: dt.datetime | None = None, attempts: int | None = None) -> dict[str, int]:
     """The sweeper: enqueue a send job for each pending or failed message whose next
     attempt is due, up to ``attempts`` attempts each, after taking back messages left

@@ -1,7 +1,8 @@
 """Measurements that need Django, run in a child process by bench/run.py.
 
-``measure.py pages N``: queries, median and p95 server time of each key page, as the
-user who opens it (Django test client in process, same settings as gunicorn).
+``measure.py pages N``: queries, HTML size, median and p95 server time of each key page, as
+the user who opens it (Django test client in process, same settings as gunicorn), and the
+queries and time of its first request with the shared cache emptied (issue 14).
 ``measure.py pdf URL USERNAME``: one PDF kind: seconds, pages, peak memory, repeat. A
 document the view hands to a job (303 to its status page) is built in this process by
 django-tasks-db's own worker loop, so its time and memory are measured here as before.
@@ -33,6 +34,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
+from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -99,22 +101,40 @@ def pages(samples: int) -> dict:
         "reports_home": ("/reports/", c["noivu"]),
         "report_round": (f"/reports/rounds/{c['round'].pk}/", c["noivu"]),
     }
-    result = {key: _page(url, user, samples) for key, (url, user) in rows.items()}
+    result = {key: _page(url, user, samples, cold=True) for key, (url, user) in rows.items()}
     return {"pages": result, "items": Task.objects.count(), "pdf_kinds": pdf_kinds(c)}
 
 
-def _page(url: str, user: User, samples: int) -> dict:
-    client = _client(user)
-    for _ in range(2):
-        assert client.get(url).status_code == 200, url
+def _counted(client: Client, url: str):
+    """One request: (its response, its SQL queries, its milliseconds)."""
     executed = []
 
     def count(execute, sql, params, many, context):
         executed.append(sql)
         return execute(sql, params, many, context)
 
+    started = time.perf_counter()
     with connection.execute_wrapper(count):
         response = client.get(url)
+    ms = 1000 * (time.perf_counter() - started)
+    assert response.status_code == 200, (url, response.status_code)
+    return response, len(executed), ms
+
+
+def _page(url: str, user: User, samples: int, *, cold: bool = False) -> dict:
+    """Queries (of a request after two others), HTML bytes, median and p95 of ``samples``
+    requests. ``cold``: first the request that finds the shared cache empty (as after any
+    change of the data its fragments show): its queries and time (``queries_cold``,
+    ``cold_ms``); the bench's cache is its own, so emptying it disturbs nobody."""
+    client = _client(user)
+    first = {}
+    if cold:
+        cache.clear()
+        _response, queries, ms = _counted(client, url)
+        first = {"queries_cold": queries, "cold_ms": round(ms, 1)}
+    for _ in range(2 - bool(cold)):
+        assert client.get(url).status_code == 200, url
+    response, queries, _ms = _counted(client, url)
     times = []
     for _ in range(samples):
         started = time.perf_counter()
@@ -125,10 +145,11 @@ def _page(url: str, user: User, samples: int) -> dict:
     return {
         "url": url,
         "user": user.username,
-        "queries": len(executed),
+        "queries": queries,
         "bytes": len(response.content),
         "median_ms": round(statistics.median(times), 1),
         "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1),
+        **first,
         "cookie": f"{name}={client.cookies[name].value}",
     }
 

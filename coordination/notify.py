@@ -47,6 +47,29 @@ def _create_notifications(user_ids: list[int], task_id: int | None, message: str
     )
 
 
+def send_many(messages) -> None:
+    """``send`` for many (users, task, subject, message) at once, with the same effects: the
+    in-app notices in one insert after commit, the e-mails in one outbox insert (their jobs
+    enqueued after commit). Used by the daily reminders (one per body and item)."""
+    notices, mails = [], []
+    for users, task, subject, message in messages:
+        notices += [(u.pk, task.pk, message[:500]) for u in users]
+        recipients = [u.email for u in users if u.email]
+        if recipients:
+            link = mail.absolute_url(reverse("task_detail", args=[task.pk]))
+            mails.append((recipients, subject, f"{message}\n\n{link}"))
+    if notices:
+        transaction.on_commit(lambda: _create_many(notices), robust=True)
+    mail.queue_many(mails)
+
+
+def _create_many(notices: list[tuple[int, int, str]]) -> None:
+    Notification.objects.bulk_create(
+        Notification(user_id=user_id, task_id=task_id, message=message)
+        for user_id, task_id, message in notices
+    )
+
+
 def task_assigned(task) -> None:
     ids = task.participations.values_list("agency_id", flat=True)
     send(

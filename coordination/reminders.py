@@ -43,30 +43,41 @@ def _message(kind: str, task: Task, due: dt.date) -> str:
     return _(MESSAGES[kind]) % {"t": task.title, "d": due.strftime("%d/%m/%Y")}
 
 
-def _deliver(
-    part: Participation, kind: str, due: dt.date, sent_by=None, recorded_by=None
-) -> ReminderLog:
-    """Record one reminder and queue its mail in the same transaction; the mail leaves
-    after commit through the outbox (agencies/mail.py), which retries it if refused."""
-    with transaction.atomic():
-        message = _message(kind, part.task, due)
-        users = notify.focal_officers([part.agency_id])
+# Reminders recorded per transaction by the daily job: one insert of logs, one of their
+# history, one of outbox rows and one of notices per chunk, whatever its size.
+CHUNK = 500
+
+
+def _deliver(entries, *, sent_by=None, recorded_by=None) -> list[ReminderLog]:
+    """Record reminders ((part, kind) with ``eff_due``) and queue their mail in the caller's
+    transaction, set-based: the focal officers of every body in one query, the logs with
+    their history in one insert each. The mail leaves after commit through the outbox
+    (agencies/mail.py), which retries it if refused; the in-app notices after commit too."""
+    if not entries:
+        return []
+    actor = sent_by or recorded_by or history.system_actor()
+    users_of: dict[int, list] = {}
+    for user in notify.focal_officers({part.agency_id for part, _kind in entries}):
+        users_of.setdefault(user.agency_id, []).append(user)
+    logs, messages = [], []
+    for part, kind in entries:
+        users = users_of.get(part.agency_id, [])
+        message = _message(kind, part.task, part.eff_due)
         log = ReminderLog(
             participation=part,
             kind=kind,
-            due_date=due,
+            due_date=part.eff_due,
             sent_by=sent_by,
             message=message,
             recipients=", ".join(u.email for u in users if u.email),
         )
-        history.save(log, _("Gửi nhắc việc: %(k)s") % {"k": K(kind).label}, sent_by or recorded_by)
-        notify.send(
-            users,
-            part.task,
-            _("[CCHC] Nhắc việc: %(t)s") % {"t": part.task.title},
-            message,
-        )
-    return log
+        history.mark(log, _("Gửi nhắc việc: %(k)s") % {"k": K(kind).label}, actor)
+        logs.append(log)
+        subject = _("[CCHC] Nhắc việc: %(t)s") % {"t": part.task.title}
+        messages.append((users, part.task, subject, message))
+    history.bulk_create(ReminderLog, logs, "", actor)
+    notify.send_many(messages)
+    return logs
 
 
 def pending_participations(today: dt.date | None = None):
@@ -77,8 +88,31 @@ def pending_participations(today: dt.date | None = None):
     ).select_related("task", "agency")
 
 
+def _record(entries, system, counts: dict[str, int]) -> None:
+    """One chunk of the day's reminders in one transaction. When a concurrent run recorded
+    some of them first (the unique ``ReminderLog`` refuses the insert), the chunk is redone
+    one reminder at a time, skipping those."""
+    if not entries:
+        return
+    try:
+        with transaction.atomic():
+            _deliver(entries, recorded_by=system)
+        counts["sent"] += len(entries)
+        return
+    except IntegrityError:
+        pass
+    for entry in entries:
+        try:
+            with transaction.atomic():
+                _deliver([entry], recorded_by=system)
+            counts["sent"] += 1
+        except IntegrityError:
+            counts["skipped"] += 1  # sent by a concurrent run
+
+
 def send_due_reminders(*, today: dt.date | None = None) -> dict[str, int]:
-    """Daily job: one reminder per body, kind and deadline; safe to run again."""
+    """Daily job: one reminder per body, kind and deadline; safe to run again. Recorded in
+    chunks of ``CHUNK`` (issue 14: 100,000 items in a few seconds)."""
     today = today or timezone.localdate()
     horizon = today + dt.timedelta(days=settings.REMINDER_DAYS_BEFORE)
     candidates = pending_participations(today).filter(eff_due__lte=horizon)
@@ -89,16 +123,17 @@ def send_due_reminders(*, today: dt.date | None = None) -> dict[str, int]:
     )
     system = history.system_actor()  # automatic reminders: looked up once per run
     counts = {"sent": 0, "skipped": 0}
-    for part in candidates.iterator(chunk_size=500):
+    chunk = []
+    for part in candidates.iterator(chunk_size=CHUNK):
         kind = _kind_for(part, today)
         if kind is None or (part.pk, kind, part.eff_due) in already:
             counts["skipped"] += 1
             continue
-        try:
-            _deliver(part, kind, part.eff_due, recorded_by=system)
-            counts["sent"] += 1
-        except IntegrityError:
-            counts["skipped"] += 1  # sent by a concurrent run
+        chunk.append((part, kind))
+        if len(chunk) == CHUNK:
+            _record(chunk, system, counts)
+            chunk = []
+    _record(chunk, system, counts)
     return counts
 
 
@@ -108,11 +143,8 @@ def task_remind(*, actor, task: Task, agency_ids: list[int] | None = None) -> in
     parts = pending_participations().filter(task=task)
     if agency_ids:
         parts = parts.filter(agency_id__in=agency_ids)
-    count = 0
-    for part in parts:
-        _deliver(part, K.MANUAL, part.eff_due, sent_by=actor)
-        count += 1
-    return count
+    with transaction.atomic():
+        return len(_deliver([(part, K.MANUAL) for part in parts], sent_by=actor))
 
 
 STEP = {

@@ -6,7 +6,8 @@ recurring items, and reminders before, on and after deadlines. It is idempotent,
 run for the same day (the trigger fired twice, a worker died mid-job and the job ran again)
 changes nothing: one reminder per body, kind and deadline (the unique ``ReminderLog``), an
 occurrence is created once (``next_occurrence``), agreement by silence is recorded once.
-Each reminder is its own transaction; its mail leaves through the outbox.
+Reminders are recorded in chunks, one transaction each (a chunk a concurrent run got to
+first is redone one reminder at a time); their mail leaves through the outbox.
 """
 
 from __future__ import annotations

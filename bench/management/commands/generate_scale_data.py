@@ -13,7 +13,8 @@ class Command(BaseCommand):
     help = (
         "Tạo dữ liệu thử tải cấp tỉnh (mặc định 5 năm: 60 cơ quan, 600 người dùng, 20.000 "
         "nhiệm vụ, ~100.000 lượt tham gia, 40.000 nội dung phối hợp có lịch sử, 5 đợt chấm "
-        "điểm, 20 kỳ báo cáo) vào một cơ sở dữ liệu trống. Chỉ dùng cho đo hiệu năng."
+        "điểm, 20 kỳ báo cáo) vào một cơ sở dữ liệu trống. --scale 5 --bodies 150: tỉnh sau "
+        "sáp nhập (100.000 nhiệm vụ, 150 cơ quan). Chỉ dùng cho đo hiệu năng."
     )
 
     def add_arguments(self, parser):
@@ -28,6 +29,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--criteria", type=int, default=100, help="Số tiêu chí mỗi bộ (mặc định 100)."
         )
+        parser.add_argument(
+            "--scored-bodies",
+            type=int,
+            default=30,
+            help="Số cơ quan được chấm điểm mỗi đợt (mặc định 30).",
+        )
+        parser.add_argument(
+            "--report-bodies",
+            type=int,
+            default=30,
+            help="Số cơ quan báo cáo mỗi kỳ (mặc định 30).",
+        )
 
     def handle(self, *args, **options):
         if Task.objects.exists():
@@ -39,6 +52,8 @@ class Command(BaseCommand):
             bodies=options["bodies"],
             users_per_body=options["users_per_body"],
             criteria=options["criteria"],
+            scored_bodies=options["scored_bodies"],
+            report_bodies=options["report_bodies"],
         )
         started = time.perf_counter()
         password = os.environ.get("BENCH_PASSWORD", "Bench@CCHC2024")
