@@ -115,12 +115,17 @@ def rounds_create_year(request: HttpRequest) -> HttpResponse:
 HOME_APPS = ("auth", "guardian", "agencies", "coordination", "scoring", "reports")
 
 
+ROUND_ROWS = 40  # bodies listed before "xem tất cả" (issue 14: 150 bodies after 2025)
+
+
 @require_GET
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rnd = _round(request, pk)  # 404 or 403 before any cache
+    every = request.GET.get("all") == "1"
 
     def round_part() -> str:
         table = selectors.submission_table(rnd)
+        shown = table if every else table[:ROUND_ROWS]
         totals = selectors.indicator_totals(rnd)
         consolidated = ConsolidatedReport.objects.filter(round=rnd).first()
         return fragments.render(
@@ -129,7 +134,8 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "request": request,
                 "user": request.user,
                 "round": rnd,
-                "rows": [dict(r, label=selectors.SUBMISSION_LABELS[r["state"]]) for r in table],
+                "rows": [dict(r, label=selectors.SUBMISSION_LABELS[r["state"]]) for r in shown],
+                "rows_total": len(table),
                 "totals": [
                     {"label": i["label"], "total": totals[i["code"]]} for i in rnd.indicators
                 ],
@@ -140,7 +146,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
 
     part = fragments.cached(
-        request, "reports:round", apps_read=HOME_APPS, vary=[rnd.pk], build=round_part
+        request, "reports:round", apps_read=HOME_APPS, vary=[rnd.pk, every], build=round_part
     )
     return render(request, "reports/round_detail.html", {"round": rnd, "round_part": part})
 

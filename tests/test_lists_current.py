@@ -74,3 +74,20 @@ def test_the_overview_shows_twenty_bodies_a_page_with_the_provinces_totals(noivu
     assert first["overview"]["totals"].contributed == 23  # every body, not only this page
     second = client.get(reverse("task_overview") + "?page=2").context["page"]
     assert len(second.object_list) == 4
+
+
+def test_a_rounds_page_lists_its_first_bodies_all_one_link_away(noivu, monkeypatch):
+    from reports import views
+    from tests.reports_factories import make_round
+
+    monkeypatch.setattr(views, "ROUND_ROWS", 2)
+    rnd = make_round(codes=("STP", "STC", "TUYHOA"))
+    client = login(noivu)
+    url = reverse("round_detail", args=[rnd.pk])
+    first = client.get(url).content.decode()
+    assert first.count('href="/reports/submissions/') == 2  # nothing sent: no PDF links
+    assert "Xem tất cả 3 cơ quan" in first and 'href="?all=1"' in first
+    every = client.get(url + "?all=1").content.decode()
+    assert "Xem tất cả" not in every and every.count('href="/reports/submissions/') == 3
+    for code in ("STP", "STC", "TUYHOA"):
+        assert Agency.objects.get(code=code).name in every
