@@ -44,17 +44,22 @@ def absolute_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + "/" + path.lstrip("/")
 
 
-def queue(*, recipients: Iterable[str], subject: str, body: str) -> OutgoingMail | None:
-    """Put one message in the outbox; its job is enqueued after the current transaction
-    commits (at once when there is none). Returns None when there is nobody to send it to."""
+def _row(recipients: Iterable[str], subject: str, body: str) -> OutgoingMail | None:
+    """The outbox row of one message (not saved): each address once, the subject on one
+    line (a header); None when there is nobody to send it to."""
     addresses = list(dict.fromkeys(a.strip() for a in recipients if a and a.strip()))
     if not addresses:
         return None
-    row = OutgoingMail.objects.create(
-        recipients=addresses,
-        subject=" ".join(subject.split())[:500],  # a header: no line breaks
-        body=body,
-    )
+    return OutgoingMail(recipients=addresses, subject=" ".join(subject.split())[:500], body=body)
+
+
+def queue(*, recipients: Iterable[str], subject: str, body: str) -> OutgoingMail | None:
+    """Put one message in the outbox; its job is enqueued after the current transaction
+    commits (at once when there is none). Returns None when there is nobody to send it to."""
+    row = _row(recipients, subject, body)
+    if row is None:
+        return None
+    row.save()
     # robust: a queue that cannot be reached must not turn the committed change into an
     # error page; the row stays "pending" and the sweeper enqueues it.
     transaction.on_commit(partial(tasks.send_mail.enqueue, row.pk), robust=True)
@@ -65,12 +70,7 @@ def queue_many(messages: Iterable[tuple[Iterable[str], str, str]]) -> list[Outgo
     """``queue`` for many (recipients, subject, body) messages at once (the daily
     reminders): one insert for all their rows; after commit, their jobs are enqueued
     together (``_enqueue_all``)."""
-    rows = []
-    for recipients, subject, body in messages:
-        addresses = list(dict.fromkeys(a.strip() for a in recipients if a and a.strip()))
-        if addresses:
-            subject = " ".join(subject.split())[:500]
-            rows.append(OutgoingMail(recipients=addresses, subject=subject, body=body))
+    rows = [row for message in messages if (row := _row(*message)) is not None]
     rows = OutgoingMail.objects.bulk_create(rows)
     if rows:
         transaction.on_commit(partial(_enqueue_all, [row.pk for row in rows]), robust=True)

@@ -34,11 +34,16 @@ def send(users, task, subject: str, message: str) -> list[str]:
         transaction.on_commit(
             lambda: _create_notifications(user_ids, task_id, message[:500]), robust=True
         )
-    recipients = [u.email for u in users if u.email]
+    recipients, subject, body = _mail(users, task, subject, message)
     if recipients:
-        link = mail.absolute_url(reverse("task_detail", args=[task.pk])) if task else ""
-        mail.queue(recipients=recipients, subject=subject, body=f"{message}\n\n{link}")
+        mail.queue(recipients=recipients, subject=subject, body=body)
     return recipients
+
+
+def _mail(users, task, subject: str, message: str) -> tuple[list[str], str, str]:
+    """The e-mail of a notice: its recipients, subject and body with the item's link."""
+    link = mail.absolute_url(reverse("task_detail", args=[task.pk])) if task else ""
+    return [u.email for u in users if u.email], subject, f"{message}\n\n{link}"
 
 
 def _create_notifications(user_ids: list[int], task_id: int | None, message: str) -> None:
@@ -54,10 +59,7 @@ def send_many(messages) -> None:
     notices, mails = [], []
     for users, task, subject, message in messages:
         notices += [(u.pk, task.pk, message[:500]) for u in users]
-        recipients = [u.email for u in users if u.email]
-        if recipients:
-            link = mail.absolute_url(reverse("task_detail", args=[task.pk]))
-            mails.append((recipients, subject, f"{message}\n\n{link}"))
+        mails.append(_mail(users, task, subject, message))
     if notices:
         transaction.on_commit(lambda: _create_many(notices), robust=True)
     mail.queue_many(mails)

@@ -80,9 +80,8 @@ def plain(figures: Figures | None) -> tuple:
     )
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("status", [s.value for s in Assessment.Status])
-def test_sums_in_the_database_follow_the_one_rule(noivu, status):
+def _assessment(noivu) -> Assessment:
+    """One body's assessment in a period of the test tree (every score entered empty)."""
     from scoring import services
 
     period = services.period_create(
@@ -93,7 +92,13 @@ def test_sums_in_the_database_follow_the_one_rule(noivu, status):
         agencies=[agency("STP")],
         department_set=build_set(TREE, total_points=D("37.25")),
     )
-    assessment = period.assessments.get()
+    return period.assessments.get()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", [s.value for s in Assessment.Status])
+def test_sums_in_the_database_follow_the_one_rule(noivu, status):
+    assessment = _assessment(noivu)
     Assessment.objects.filter(pk=assessment.pk).update(status=status)
     assessment.refresh_from_db()
     rng = random.Random(status)
@@ -112,16 +117,6 @@ def test_sums_in_the_database_follow_the_one_rule(noivu, status):
 
 @pytest.mark.django_db
 def test_an_assessment_without_scores_has_no_sums(noivu):
-    from scoring import services
-
-    period = services.period_create(
-        actor=noivu,
-        year=2024,
-        title="Đợt",
-        windows=windows(),
-        agencies=[agency("STP")],
-        department_set=build_set(TREE, total_points=D("37.25")),
-    )
-    assessment = period.assessments.get()
+    assessment = _assessment(noivu)
     Score.objects.filter(assessment=assessment).update(not_applicable=True)
     assert aggregates.figures_of([assessment]) == {}
