@@ -24,6 +24,7 @@ or by background mail are not tracked (settings ``CACHALOT_UNCACHABLE_TABLES``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from collections.abc import Callable, Iterable
@@ -42,7 +43,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from agencies import once
 
-__all__ = ["FRAGMENT_TIMEOUT", "cached", "data_version", "render", "tables_of"]
+__all__ = ["FRAGMENT_TIMEOUT", "cached", "data_version", "kept", "render", "tables_of"]
 
 # A fragment nobody asks for again leaves the cache after a day.
 FRAGMENT_TIMEOUT = 24 * 3600
@@ -52,6 +53,7 @@ _TABLES: dict[tuple[str, ...], tuple[str, ...]] = {}
 PEOPLE = "fragments_people"
 # What ``{% csrf_token %}`` writes in a cached fragment; the reader's token replaces it.
 CSRF_PLACEHOLDER = "__fragment_csrf_token__"
+_MISSING = object()
 
 
 def tables_of(app_labels: Iterable[str]) -> tuple[str, ...]:
@@ -66,23 +68,31 @@ def tables_of(app_labels: Iterable[str]) -> tuple[str, ...]:
     return _TABLES[labels]
 
 
-def _stamps(app_labels: Iterable[str]) -> dict[str, float]:
-    """When each table of these apps (and the people version) was last written."""
+@functools.cache
+def _stamp_keys(app_labels: tuple[str, ...]) -> tuple[str, ...]:
+    """The cache keys of the write stamps of these apps' tables (and the people version)."""
     tables = tables_of(app_labels)
     if "agencies" in app_labels:
         tables = (*tables, PEOPLE)
     keygen = cachalot_settings.CACHALOT_TABLE_KEYGEN
-    keys = [keygen(DEFAULT_DB_ALIAS, t) for t in tables]
-    return cachalot_caches.get_cache("default", DEFAULT_DB_ALIAS).get_many(keys)
+    return tuple(keygen(DEFAULT_DB_ALIAS, t) for t in tables)
+
+
+def _read_stamps(keys: Iterable[str]) -> dict[str, float]:
+    return cachalot_caches.get_cache("default", DEFAULT_DB_ALIAS).get_many(list(keys))
+
+
+def _digest(stamps: dict[str, float]) -> tuple[str, float]:
+    """Every table's own stamp, not their maximum — a transaction that wrote early and
+    committed late records an older stamp than one already seen, and must still change the
+    version — and the newest stamp."""
+    digest = hashlib.sha256(repr(sorted(stamps.items())).encode()).hexdigest()
+    return digest, max(stamps.values(), default=0.0)
 
 
 def data_version(app_labels: Iterable[str]) -> tuple[str, float]:
-    """These apps' data version (one cache read): every table's own stamp, not their
-    maximum — a transaction that wrote early and committed late records an older stamp
-    than one already seen, and must still change the version — and the newest stamp."""
-    stamps = _stamps(app_labels)
-    digest = hashlib.sha256(repr(sorted(stamps.items())).encode()).hexdigest()
-    return digest, max(stamps.values(), default=0.0)
+    """These apps' data version (one cache read) and their newest write stamp."""
+    return _digest(_read_stamps(_stamp_keys(tuple(sorted(app_labels)))))
 
 
 def people_changed(sender, instance, update_fields=None, **kwargs) -> None:
@@ -94,12 +104,17 @@ def people_changed(sender, instance, update_fields=None, **kwargs) -> None:
 
 
 def _version(request, app_labels: Iterable[str]) -> tuple[str, float]:
-    """``data_version``, read once per request for the same apps."""
-    memo = request.__dict__.setdefault("_fragment_versions", {})
-    labels = tuple(sorted(app_labels))
-    if labels not in memo:
-        memo[labels] = data_version(labels)
-    return memo[labels]
+    """``data_version`` within a request: the first part read on a page fetches the stamps
+    of every tracked app at once (one cache read for the page's parts and its header)."""
+    memo = request.__dict__.setdefault("_fragment_stamps", {"read": set(), "stamps": {}})
+    keys = _stamp_keys(tuple(sorted(app_labels)))
+    missing = [k for k in keys if k not in memo["read"]]
+    if missing:
+        tracked = _stamp_keys(tuple(sorted(settings.CACHALOT_ONLY_CACHABLE_APPS)))
+        wanted = [*dict.fromkeys([*missing, *(k for k in tracked if k not in memo["read"])])]
+        memo["stamps"].update(_read_stamps(wanted))
+        memo["read"].update(wanted)
+    return _digest({k: memo["stamps"][k] for k in keys if k in memo["stamps"]})
 
 
 def _key(request, name: str, app_labels: Iterable[str], vary: Iterable) -> str:
@@ -129,23 +144,54 @@ def cached(
     name: str,
     *,
     apps_read: Iterable[str],
-    build: Callable[[], str],
+    build: Callable[[], str | dict[str, str]],
     vary: Iterable = (),
-) -> SafeString:
+) -> SafeString | dict[str, SafeString]:
     """The HTML ``build()`` renders, from the cache while ``apps_read``'s data is unchanged.
 
     ``build`` runs the queries and renders the template only on a miss; everything it shows
-    must come from ``apps_read`` (plus the user, language, date and ``vary``)."""
+    must come from ``apps_read`` (plus the user, language, date and ``vary``). It may return
+    several named parts of one page (``{"title": ..., "body": ...}``, each already escaped
+    HTML), kept and returned together. A ``build`` that raises (a 404 for an object the user
+    may not see) keeps nothing: a page whose ``build`` checks access first is served from
+    the cache only to a user who passed that check at the same data version."""
+
+    def checked() -> str | dict[str, str]:
+        built = build()
+        value = {k: str(v) for k, v in built.items()} if isinstance(built, dict) else str(built)
+        for html in value.values() if isinstance(value, dict) else [value]:
+            _check(name, html)
+        return value
+
+    value = kept(request, name, apps_read=apps_read, build=checked, vary=vary)
+    if isinstance(value, dict):
+        return {k: _filled(request, html) for k, html in value.items()}
+    return _filled(request, value)
+
+
+def kept(request, name: str, *, apps_read: Iterable[str], build: Callable, vary: Iterable = ()):
+    """What ``build()`` returns (any picklable value: model instances, a dict of flags),
+    from the cache while ``apps_read``'s data is unchanged, under the same key as a part
+    (user, language, date, data version, ``vary``). For what a page needs besides its HTML:
+    the object it is about, fetched through the access rule, and the user's actions on it."""
     key = _key(request, name, apps_read, vary)
-    html = cache.get(key)
-    if html is None:
-        html = str(build())
-        if "csrfmiddlewaretoken" in html and CSRF_PLACEHOLDER not in html:
-            raise ValueError(f"The fragment {name!r} has a form: render it with fragments.render")
-        if f'name="{once.FIELD}"' in html:  # a one-time token must be new on every page
-            raise ValueError(f"The fragment {name!r} has a create form: keep it outside")
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
+        value = build()
         if _settled(request, apps_read):
-            cache.set(key, html, FRAGMENT_TIMEOUT)
+            cache.set(key, value, FRAGMENT_TIMEOUT)
+    return value
+
+
+def _check(name: str, html: str) -> None:
+    if "csrfmiddlewaretoken" in html and CSRF_PLACEHOLDER not in html:
+        raise ValueError(f"The fragment {name!r} has a form: render it with fragments.render")
+    if f'name="{once.FIELD}"' in html:  # a one-time token must be new on every page
+        raise ValueError(f"The fragment {name!r} has a create form: keep it outside")
+
+
+def _filled(request, html: str) -> SafeString:
+    """The part with the reader's own CSRF token in its forms."""
     if CSRF_PLACEHOLDER in html:
         html = html.replace(CSRF_PLACEHOLDER, get_token(request))
     return mark_safe(html)

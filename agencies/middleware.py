@@ -13,11 +13,43 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from agencies.models import SecurityEvent
+from agencies import fragments
+from agencies.models import SecurityEvent, User
+from agencies.roles import user_roles
 from agencies.security import security_event_record, user_requires_mfa
 
 # Activity is written to the session at most this often (seconds), to spare the database.
 ACTIVITY_WRITE_INTERVAL = 60
+
+
+# What the user's roles and body are read from (their version moves when either changes).
+KNOWN_USER_APPS = ("auth", "agencies")
+
+
+class KnownUserMiddleware:
+    """The signed-in user's roles and body, read with the page's cached parts (issue 14).
+
+    Every page asks them (the menu, the access rules); instead of two queries per request
+    they are kept in the shared cache per user and data version of ``auth`` and
+    ``agencies`` (``agencies.fragments.kept``): a change of the user's groups, of the
+    user or of any body is a new version, read afresh."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            roles, agency = fragments.kept(
+                request,
+                "user",
+                apps_read=KNOWN_USER_APPS,
+                build=lambda: (user_roles(user), user.agency if user.agency_id else None),
+            )
+            user._portal_roles = roles  # agencies.roles.user_roles's own memo
+            if agency is not None and agency.pk == user.agency_id:
+                User.agency.field.set_cached_value(user, agency)
+        return self.get_response(request)
 
 
 class SessionTimeoutMiddleware:

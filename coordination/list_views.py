@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.html import conditional_escape
 from django.views.decorators.http import require_GET
 
 from agencies import fragments
@@ -100,15 +101,19 @@ def task_overview(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def task_history(request: HttpRequest, pk: int) -> HttpResponse:
-    task = _task(request, pk)  # 404 for an item the user may not see, before any cache
-    part = fragments.cached(
-        request,
-        "tasks:history",
-        apps_read=LIST_APPS,
-        vary=[task.pk],
-        build=lambda: fragments.render(
-            "coordination/_task_history_body.html",
-            {"entries": task_timeline(task, request.user)},
-        ),
+    """The item's history; cached with its access check as the item page (``task_detail``)."""
+
+    def history_part() -> dict[str, str]:
+        task = _task(request, pk)  # 404 for an item the user may not see
+        return {
+            "title": conditional_escape(task.title),
+            "body": fragments.render(
+                "coordination/_task_history_body.html",
+                {"entries": task_timeline(task, request.user)},
+            ),
+        }
+
+    parts = fragments.cached(
+        request, "tasks:history", apps_read=LIST_APPS, vary=[pk], build=history_part
     )
-    return render(request, "coordination/task_history.html", {"task": task, "history_part": part})
+    return render(request, "coordination/task_history.html", {"pk": pk, "parts": parts})

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -110,15 +111,18 @@ def _create_task(request: HttpRequest, data: dict, contributors: list) -> Task:
 
 @require_GET
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    task = _task(request, pk)  # 404 for an item the user may not see, before any cache
+    """The item page. Its parts are cached for the user at the data version; the access
+    check is part of building them, so a user who may not see the item gets a 404 and
+    nothing is kept, and a user who saw it at this version reads it with no query."""
 
-    def detail_part() -> str:
+    def detail_part() -> dict[str, str]:
+        task = _task(request, pk)  # 404 for an item the user may not see
         actions = access.task_actions(request.user, task)
         contributions = selectors.task_contributions(task, request.user)
         participants = selectors.task_participants(task)
         own = next((p for p in participants if p.agency_id == request.user.agency_id), None)
         columns = selectors.contributions_side_by_side(contributions)
-        return fragments.render(
+        body = fragments.render(
             "coordination/_task_detail_body.html",
             {
                 "request": request,  # the reminder links ask the user's roles
@@ -137,11 +141,12 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "reason_form": ReasonForm(),
             },
         )
+        return {"title": conditional_escape(task.title), "body": body}
 
-    part = fragments.cached(
-        request, "tasks:detail", apps_read=LIST_APPS, vary=[task.pk], build=detail_part
+    parts = fragments.cached(
+        request, "tasks:detail", apps_read=LIST_APPS, vary=[pk], build=detail_part
     )
-    return render(request, "coordination/task_detail.html", {"task": task, "detail_part": part})
+    return render(request, "coordination/task_detail.html", {"parts": parts})
 
 
 def task_edit(request: HttpRequest, pk: int) -> HttpResponse:

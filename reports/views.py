@@ -120,7 +120,14 @@ ROUND_ROWS = 40  # bodies listed before "xem tất cả" (issue 14: 150 bodies a
 
 @require_GET
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    rnd = _round(request, pk)  # 404 or 403 before any cache
+    # 404 or 403 unless this user passed the check at this data version (nothing is kept).
+    rnd = fragments.kept(
+        request,
+        "reports:round-of",
+        apps_read=HOME_APPS,
+        vary=[pk],
+        build=lambda: _round(request, pk),
+    )
     every = request.GET.get("all") == "1"
 
     def round_part() -> str:

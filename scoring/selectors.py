@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, Subquery, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _lazy
@@ -304,23 +304,18 @@ def _year_end(period: ScoringPeriod) -> dt.date:
 
 
 def _result_rows(
-    period: ScoringPeriod, assessments: list[Assessment], *, by_area: bool = True
+    period: ScoringPeriod, assessments: list[Assessment], criteria: list[Criterion] | None = None
 ) -> list[ResultRow]:
-    """One row per assessment: the figures and, with ``by_area``, the score that counts
-    per area (``scoring.aggregates``: two queries), index and band; a body left out of the
+    """One row per assessment: the figures and, given the sets' ``criteria``, the score
+    that counts per area (``scoring.aggregates``), index and band; a body left out of the
     published ranking keeps its reason and no index, and so does one closed when its body
-    was reorganised (its note)."""
+    was reorganised (its note). The bodies' former names must be prefetched."""
     rows = {
         a.pk: ResultRow(a, a.criteria_set.target, Figures(a.status), defaultdict(Totals))
         for a in assessments
     }
-    if by_area:
-        set_ids = {a.criteria_set_id for a in assessments}
-        areas_of = area_map(
-            Criterion.objects.filter(criteria_set_id__in=set_ids)
-            .order_by()
-            .values_list("pk", "parent_id", named=True)
-        )
+    if criteria is not None:
+        areas_of = area_map(criteria)
         for (assessment_id, node), figures in aggregates.figures_of(
             assessments, by_node=True
         ).items():
@@ -342,29 +337,38 @@ def _result_rows(
     return list(rows.values())
 
 
-def _previous_results(previous: ScoringPeriod, rows: list[ResultRow]) -> None:
-    """Each row's results of the year before: the body's own and those of the bodies
-    before it (a merge, a split, a rename), each under its name of that year, labelled
-    "Năm trước (của …)" when they are not simply the body's own. ``previous_index`` is set
-    only when there is one such result (a merged body's several cannot be compared as one).
-    Three queries whatever the number of rows: the bodies before each one are its
-    ``archive_ids`` (agencies.lineage keeps them)."""
-    ancestors = {r.assessment.agency_id: set(r.assessment.agency.archive_ids) for r in rows}
-    wanted = set(ancestors) | {a for found in ancestors.values() for a in found}
-    before = _result_rows(
-        previous,
-        list(
-            Assessment.objects.filter(period=previous, agency_id__in=wanted)
-            .exclude(status=Assessment.Status.CLOSED)
-            .select_related("agency", "criteria_set")
-            .prefetch_related("agency__former_names")
-        ),
-        by_area=False,
+def _previous_assessments(period: ScoringPeriod, assessments: list[Assessment]):
+    """The published period of the year before and its assessments of these bodies and of
+    the bodies before them (their ``archive_ids``, kept by agencies.lineage): one query,
+    the period read with its rows (by itself only when it has none of them)."""
+    wanted = {a.agency_id for a in assessments} | {
+        pk for a in assessments for pk in a.agency.archive_ids
+    }
+    published = ScoringPeriod.objects.filter(
+        year=period.year - 1, published_at__isnull=False
+    ).order_by("-pk")
+    if not wanted:
+        return published.first(), []
+    before = list(
+        Assessment.objects.filter(period=Subquery(published.values("pk")[:1]), agency_id__in=wanted)
+        .exclude(status=Assessment.Status.CLOSED)
+        .select_related("agency", "criteria_set", "period")
     )
+    previous = before[0].period if before else published.first()
+    return previous, before
+
+
+def _previous_results(rows: list[ResultRow], before: list[ResultRow]) -> None:
+    """Each row's results of the year before (``before``): the body's own and those of
+    the bodies before it (a merge, a split, a rename), each under its name of that year,
+    labelled "Năm trước (của …)" when they are not simply the body's own.
+    ``previous_index`` is set only when there is one such result (a merged body's several
+    cannot be compared as one)."""
     by_agency = {r.assessment.agency_id: r for r in before}
     for row in rows:
         agency = row.assessment.agency
-        found = [by_agency[pk] for pk in {agency.pk, *ancestors[agency.pk]} if pk in by_agency]
+        ancestors = set(agency.archive_ids)
+        found = [by_agency[pk] for pk in {agency.pk, *ancestors} if pk in by_agency]
         found.sort(key=lambda r: (r.assessment.agency.sort_order, r.name))
         row.previous_results = [
             PreviousResult(r.assessment.agency_id, r.name, r.index) for r in found
@@ -382,27 +386,30 @@ RESULT_GROUPS = (Target.DEPARTMENT, Target.DISTRICT, Target.COMMUNE)
 
 def period_results(period: ScoringPeriod, user) -> dict:
     """Results by group (departments, districts, communes), ranked, with bands and the
-    year before's index (of the body's predecessors too, labelled).
+    year before's index (of the body's predecessors too, labelled), and the criteria of
+    the period's sets (``criteria``: the areas are those of depth 1).
 
     Before publication a body sees only its own row, and those of the bodies before it
-    (``access.results_visible_to``, ``access.readable_agency_ids``).
+    (``access.results_visible_to``, ``access.readable_agency_ids``). Six queries whatever
+    the number of bodies: the assessments of each year (the year before's with its period,
+    read by itself only when none of its rows is wanted), the bodies' names (one query for
+    both years), the criteria, the figures of each year.
     """
     scope = access.results_visible_to(user, period)
-    qs = (
-        Assessment.objects.filter(period=period)
-        .select_related("agency", "criteria_set")
-        .prefetch_related("agency__former_names")
-    )
+    qs = Assessment.objects.filter(period=period).select_related("agency", "criteria_set")
     if scope == "own":
         qs = qs.filter(agency_id__in=access.readable_agency_ids(user))
-    rows = _result_rows(period, list(qs))
-    previous = (
-        ScoringPeriod.objects.filter(year=period.year - 1, published_at__isnull=False)
-        .order_by("-pk")
-        .first()
-    )
-    if previous is not None and rows:
-        _previous_results(previous, rows)
+    assessments = list(qs)
+    previous, before = _previous_assessments(period, assessments)
+    # Both years' bodies' former names in one query (``name_on`` reads them).
+    prefetch_related_objects([a.agency for a in [*assessments, *before]], "former_names")
+    set_ids = {a.criteria_set_id for a in assessments} | {
+        pk for pk in period.set_ids.values() if pk
+    }
+    criteria = list(Criterion.objects.filter(criteria_set_id__in=set_ids).order_by())
+    rows = _result_rows(period, assessments, criteria)
+    if before:
+        _previous_results(rows, _result_rows(previous, before))
     groups = []
     for target in RESULT_GROUPS:
         group = [r for r in rows if r.target == target]
@@ -411,7 +418,7 @@ def period_results(period: ScoringPeriod, user) -> dict:
         group.sort(key=lambda r: (r.rank is None, r.rank or 0, r.assessment.agency.sort_order))
         if group:
             groups.append({"target": target, "label": target.label, "rows": group})
-    return {"scope": scope, "groups": groups, "previous": previous}
+    return {"scope": scope, "groups": groups, "previous": previous, "criteria": criteria}
 
 
 # --- A council member's work ------------------------------------------------------------

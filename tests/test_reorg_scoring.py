@@ -293,8 +293,9 @@ def test_year_over_year_shows_the_predecessors_results_labelled(noivu, django_as
     for code in ("STC", "SNNMT", "BDT"):
         self_score_all(assessment_of(now, code), "0.75")
 
-    # The bodies before each one are read from its archive_ids: no query for the lineage.
-    with django_assert_num_queries(8):
+    # The bodies before each one are read from its archive_ids: no query for the lineage;
+    # both years' names in one query, the year before's period with its assessments.
+    with django_assert_num_queries(6):
         results = selectors.period_results(now, noivu)
     rows = {r.assessment.agency.code: r for g in results["groups"] for r in g["rows"]}
     stc = rows["STC"]

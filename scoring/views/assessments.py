@@ -200,13 +200,17 @@ def open_areas(sheet, actions: dict, wanted: str) -> dict:
 
 @require_GET
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = _assessment(request, pk)
-    return _render_sheet(
-        request,
-        assessment,
-        _actions(request, assessment),
-        template="scoring/assessment_detail.html",
+    """The assessment page. The assessment and the user's actions on it are fetched
+    through the access rule once per user and data version (a 404 keeps nothing)."""
+
+    def seen() -> tuple[Assessment, dict]:
+        assessment = _assessment(request, pk)
+        return assessment, _actions(request, assessment)
+
+    assessment, actions = fragments.kept(
+        request, "scoring:assessment", apps_read=SHEET_APPS, vary=[pk], build=seen
     )
+    return _render_sheet(request, assessment, actions, template="scoring/assessment_detail.html")
 
 
 def _leaf_codes(assessment: Assessment) -> dict[int, str]:

@@ -20,7 +20,7 @@ from agencies.once import AlreadySubmitted, already, once
 from scoring import access, selectors, services
 from scoring.figures import figure
 from scoring.forms import AssignmentForm, PeriodEditForm, PeriodForm, PublishForm
-from scoring.models import Criterion, ScoringPeriod
+from scoring.models import ScoringPeriod
 from scoring.views.common import _errors, _flash_errors
 
 
@@ -200,10 +200,16 @@ RESULTS_APPS = ("auth", "guardian", "agencies", "reorg", "scoring")
 
 @require_GET
 def period_results(request: HttpRequest, pk: int) -> HttpResponse:
-    period = access.get_visible_or_404(
-        ScoringPeriod.objects.select_related("department_set", "district_set", "commune_set"),
-        request.user,
-        pk=pk,
+    period = fragments.kept(  # through the access rule once per user and data version
+        request,
+        "scoring:period",
+        apps_read=RESULTS_APPS,
+        vary=[pk],
+        build=lambda: access.get_visible_or_404(
+            ScoringPeriod.objects.select_related("department_set", "district_set", "commune_set"),
+            request.user,
+            pk=pk,
+        ),
     )
     show = request.GET.get("show", "")
     show = show if show in selectors.RESULT_GROUPS else ""
@@ -234,10 +240,9 @@ def results_context(period: ScoringPeriod, user, show: str) -> dict:
     link that opens or closes it; every figure of a row as printed (``figures.figure``)."""
     results = selectors.period_results(period, user)
     set_ids = period.set_ids
-    areas = list(
-        Criterion.objects.filter(
-            criteria_set_id__in=[pk for pk in set_ids.values() if pk], depth=1
-        ).order_by("criteria_set_id", "sort_order")
+    areas = sorted(
+        (c for c in results["criteria"] if c.depth == 1 and c.criteria_set_id in set_ids.values()),
+        key=lambda c: (c.criteria_set_id, c.sort_order),
     )
     for group in results["groups"]:
         group["areas"] = [a for a in areas if a.criteria_set_id == set_ids[group["target"]]]
