@@ -29,10 +29,12 @@ KNOWN_USER_APPS = ("auth", "agencies")
 class KnownUserMiddleware:
     """The signed-in user's roles and body, read with the page's cached parts (issue 14).
 
-    Every page asks them (the menu, the access rules); instead of two queries per request
+    Most pages ask them (the menu, the access rules); instead of two queries per request
     they are kept in the shared cache per user and data version of ``auth`` and
-    ``agencies`` (``agencies.fragments.kept``): a change of the user's groups, of the
-    user or of any body is a new version, read afresh."""
+    ``agencies`` (``agencies.fragments.kept``): a change of the user's groups, of the user
+    or of any body is a new version, read afresh. Read when the roles are first asked
+    (``agencies.roles.user_roles``): a request that needs neither (a job's status as JSON)
+    reads nothing."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -40,16 +42,20 @@ class KnownUserMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            roles, agency = fragments.kept(
-                request,
-                "user",
-                apps_read=KNOWN_USER_APPS,
-                build=lambda: (user_roles(user), user.agency if user.agency_id else None),
-            )
-            user._portal_roles = roles  # agencies.roles.user_roles's own memo
-            if agency is not None and agency.pk == user.agency_id:
-                User.agency.field.set_cached_value(user, agency)
+            user._portal_known = lambda: _known_user(request, user)
         return self.get_response(request)
+
+
+def _known_user(request: HttpRequest, user) -> None:
+    roles, agency = fragments.kept(
+        request,
+        "user",
+        apps_read=KNOWN_USER_APPS,
+        build=lambda: (user_roles(user), user.agency if user.agency_id else None),
+    )
+    user._portal_roles = roles  # agencies.roles.user_roles's own memo
+    if agency is not None and agency.pk == user.agency_id:
+        User.agency.field.set_cached_value(user, agency)
 
 
 class SessionTimeoutMiddleware:

@@ -88,6 +88,11 @@ def ensure_roles() -> None:
 def user_roles(user) -> frozenset[str]:
     """The user's roles, computed once per user object."""
     cached = getattr(user, "_portal_roles", None)
+    known = getattr(user, "_portal_known", None)
+    if cached is None and known is not None:
+        user._portal_known = None  # once
+        known()  # from the cache with the user's body (agencies.middleware.KnownUserMiddleware)
+        cached = getattr(user, "_portal_roles", None)
     if cached is None:
         if not user.is_authenticated:
             cached = frozenset()

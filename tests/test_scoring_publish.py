@@ -31,7 +31,7 @@ from tests.scoring_factories import (  # noqa: F401 - fast_passwords is an autou
 
 D = Decimal
 VALUES = {"1.1": "4", "1.2": "5.5", "2.1": "14.5", "3": "5"}
-PUBLISH_PAGE_QUERIES = 7
+PUBLISH_PAGE_QUERIES = 8  # with the data version and the kept roles (issue 14)
 REASON = "Chưa hoàn thành thẩm định lại do thay đổi nhân sự"
 
 
