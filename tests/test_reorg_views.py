@@ -414,6 +414,7 @@ def test_the_plans_page_costs_the_same_queries_with_many_plans(
     assert "Trung tâm mới 3" in html and "Đã áp dụng" in html
 
 
-# As on every page (5) and the user's roles and body (kept), then the plans with who entered and applied them (1), and the bodies
-# the one-off form offers (2: the body picker reads its choices twice, as on the item form).
+# As on every page (5) and the user's roles and body (kept), then the plans with who
+# entered and applied them (1), and the bodies the one-off form offers (2: the body picker
+# reads its choices twice, as on the item form).
 QUERIES_PLANS = 9
