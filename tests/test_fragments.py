@@ -132,3 +132,94 @@ def test_a_late_commit_with_an_older_stamp_still_changes_the_version():
     cache.set(key, 1000.0, None)  # older than the newest stamp seen
     after, newest_after = fragments.data_version(labels)
     assert newest_after == newest and after != before
+
+
+# --- The object, the user's actions and the header kept with the parts (issue 14) --------
+
+
+def test_an_item_seen_once_is_refused_once_its_body_leaves_it(noivu, contrib_focal):
+    """The item page keeps its access check with its part; a change of who takes part is a
+    new data version, so the check runs again and refuses."""
+    from coordination import services
+    from tests.factories import agency
+
+    task = make_task(actor=noivu, contributors=("STC",))
+    client = login(contrib_focal)
+    url = reverse("task_detail", args=[task.pk])
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 200  # from the cache, no query for the item
+    services.task_set_participants(
+        actor=noivu,
+        task=task,
+        spec=services.ParticipantSpec(
+            chair=agency("STP"),
+            tracker=agency("SNV"),
+            contributors=[agency("TUYHOA")],
+            contributor_due_dates={},
+        ),
+    )
+    assert client.get(url).status_code == 404
+    assert client.get(reverse("task_history", args=[task.pk])).status_code == 404
+
+
+def test_a_cached_item_page_is_never_served_to_another_user(noivu, chair_focal, unrelated_focal):
+    task = make_task(actor=noivu, title="Việc riêng")
+    url = reverse("task_detail", args=[task.pk])
+    assert "Việc riêng" in login(chair_focal).get(url).content.decode()
+    assert login(unrelated_focal).get(url).status_code == 404
+    assert login(unrelated_focal).get(reverse("task_history", args=[task.pk])).status_code == 404
+
+
+def test_the_item_page_title_is_escaped_from_the_cache(noivu, chair_focal):
+    task = make_task(actor=noivu, title="<script>alert(1)</script> Góp ý")
+    client = login(chair_focal)
+    for _ in range(2):  # built, then read from the cache
+        html = client.get(reverse("task_detail", args=[task.pk])).content.decode()
+        assert "<script>alert(1)</script>" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; Góp ý" in html
+        history = client.get(reverse("task_history", args=[task.pk])).content.decode()
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; Góp ý" in history
+
+
+def test_a_new_role_shows_in_the_menu_at_once(chair_focal):
+    """The header (user box and menu) is cached per user; the user's roles and body are
+    kept per data version: a role given moves it."""
+    from django.contrib.auth.models import Group
+
+    client = login(chair_focal)
+    assert "Việc chạy nền" not in client.get(reverse("home")).content.decode()
+    chair_focal.groups.add(Group.objects.get(name="role:noivu_officer"))
+    html = client.get(reverse("home")).content.decode()
+    assert "Việc chạy nền" in html and "Tạo nhiệm vụ" in html
+    assert client.get(reverse("job_list")).status_code == 200
+
+
+def test_a_renamed_body_shows_in_the_header_at_once(chair_focal):
+    client = login(chair_focal)
+    assert "Sở Tư pháp" in client.get(reverse("profile")).content.decode()
+    chair_focal.agency.short_name = "Sở Tư pháp (mới)"
+    chair_focal.agency.save()
+    assert "Sở Tư pháp (mới)" in client.get(reverse("profile")).content.decode()
+
+
+def test_the_menu_marks_the_page_the_user_is_on(chair_focal):
+    client = login(chair_focal)
+    current = re.compile(r'<a href="([^"]+)" aria-current="page">')
+    assert current.findall(client.get(reverse("home")).content.decode()) == [reverse("home")]
+    assert current.findall(client.get(reverse("task_list")).content.decode()) == [
+        reverse("task_list")
+    ]
+    assert current.findall(client.get(reverse("reports_home")).content.decode()) == [
+        reverse("reports_home")
+    ]
+    assert current.findall(client.get(reverse("profile")).content.decode()) == []
+
+
+def test_a_page_that_asks_no_role_reads_no_kept_user(chair_focal, django_assert_num_queries):
+    """The user's roles are read when first asked: a page that needs none (the
+    notifications) reads nothing of them (agencies.middleware.KnownUserMiddleware)."""
+    client = login(chair_focal)
+    client.get(reverse("notification_list"))
+    # The session, the user, the data version, the header, the unread count, the page's.
+    with django_assert_num_queries(6):
+        assert client.get(reverse("notification_list")).status_code == 200
