@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from datetime import timedelta
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
@@ -105,7 +106,9 @@ def user_sessions_end(
     keys = list(rows.values_list("session_key", flat=True))
     if not keys:
         return 0
-    Session.objects.filter(session_key__in=keys).delete()
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for key in keys:  # from the cache too (sessions are read from it: settings)
+        store(session_key=key).delete()
     rows.delete()
     security_event_record(
         kind=SecurityEvent.Kind.SESSION_ENDED,
