@@ -184,6 +184,8 @@ def kept(request, name: str, *, apps_read: Iterable[str], build: Callable, vary:
 
 
 def _check(name: str, html: str) -> None:
+    """Refuse to keep a part whose forms would carry one reader's tokens to another: a CSRF
+    token rendered as such (not the placeholder ``render`` writes) or a one-time token."""
     if "csrfmiddlewaretoken" in html and CSRF_PLACEHOLDER not in html:
         raise ValueError(f"The fragment {name!r} has a form: render it with fragments.render")
     if f'name="{once.FIELD}"' in html:  # a one-time token must be new on every page

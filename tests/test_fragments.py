@@ -102,6 +102,18 @@ def test_a_create_form_is_never_cached(rf, noivu):
         )
 
 
+def test_a_form_with_a_readers_own_token_is_never_cached(rf, noivu):
+    request = rf.get("/")
+    request.user = noivu
+    with pytest.raises(ValueError, match="has a form"):
+        fragments.cached(
+            request,
+            "test:token",
+            apps_read=("coordination",),
+            build=lambda: '<form><input name="csrfmiddlewaretoken" value="abc"></form>',
+        )
+
+
 def test_a_part_built_just_after_a_write_is_not_kept(settings, noivu, chair_focal):
     """Outside a transaction cachalot stamps a table just before the write: a part built in
     the next seconds may predate it, so it is served but not kept."""
