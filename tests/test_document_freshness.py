@@ -192,3 +192,39 @@ def test_without_the_cache_the_exact_key_decides(noivu, settled, monkeypatch, ex
     caches["default"].clear()
     assert ask._witness == ("", None)
     assert ask.is_current(ask.data_key) and exact_keys
+
+
+def test_documents_are_built_with_fewer_collections_and_the_threshold_comes_back(monkeypatch):
+    import gc
+    import threading
+
+    before = gc.get_threshold()
+    seen = []
+    inside, leave = threading.Event(), threading.Event()
+
+    def other_thread():
+        with pdf.fewer_collections():
+            inside.set()
+            leave.wait(5)
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    inside.wait(5)
+    with pytest.raises(ValueError), pdf.fewer_collections():
+        seen.append(gc.get_threshold()[0])
+        raise ValueError
+    seen.append(gc.get_threshold()[0])  # the other thread still builds
+    leave.set()
+    worker.join(5)
+    assert seen == [pdf.LAYOUT_GC_THRESHOLD] * 2
+    assert gc.get_threshold() == before
+
+    original, calls = pdf.fewer_collections, []
+
+    def counted():
+        calls.append(1)
+        return original()
+
+    monkeypatch.setattr(pdf, "fewer_collections", counted)
+    pdf.write(pdf.layout("<p>Một</p>"))
+    assert len(calls) == 2  # the layout and the writing each
