@@ -157,6 +157,11 @@ def _pages(result: dict, t: dict, checks: dict) -> list[str]:
         f"{'bare 50-row page':20} {'0':>13} {'':>10} {'':>10} {'':>8} {'':>9} {'':>8} "
         f"{bare.get('rps', '-'):>7} {bare.get('errors', '-'):>4} {'1.0':>7}"
     )
+    if "rps_min" in bare:
+        lines.append(
+            f"(bare page measured before and after each page: {bare['rps_min']}–"
+            f"{bare['rps_max']} req/s, median above; each ratio is against its neighbours)"
+        )
     return lines
 
 
