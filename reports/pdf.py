@@ -290,8 +290,8 @@ def render_html(template: str, context: dict) -> str:
 def layout(html: str):
     """Lay the HTML out into pages (WeasyPrint's ``Document``; most of the time)."""
     engine = _engine()
-    document = engine.html_class(string=html, base_url=str(STATIC_DIR))
     with fewer_collections():
+        document = engine.html_class(string=html, base_url=str(STATIC_DIR))
         return document.render(stylesheets=[engine.css], font_config=engine.fonts)
 
 
