@@ -152,11 +152,15 @@ def _pages(result: dict, t: dict, checks: dict) -> list[str]:
             f" {_cell(checks, p + '.ratio', r.get('ratio', '-'), 7)}"
             f"  {_mark(all(row['ok'] for row in mine) if mine else None)}"
         )
-    bare = result.get("bare", {})
-    lines.append(
+    return lines + _bare(result.get("bare", {}))
+
+
+def _bare(bare: dict) -> list[str]:
+    """The bare page's row, and the range of its loads around the pages (since 4/12/2026)."""
+    lines = [
         f"{'bare 50-row page':20} {'0':>13} {'':>10} {'':>10} {'':>8} {'':>9} {'':>8} "
         f"{bare.get('rps', '-'):>7} {bare.get('errors', '-'):>4} {'1.0':>7}"
-    )
+    ]
     if "rps_min" in bare:
         lines.append(
             f"(bare page measured before and after each page: {bare['rps_min']}–"

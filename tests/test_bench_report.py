@@ -10,7 +10,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from bench.report import table, verdicts
+from bench.report import _bare, table, verdicts
 from bench.run import TARGETS, Phases, bodies_for, data_options, small_scale_for
 from bench.scale_data import Plan
 from scoring.models import Assessment
@@ -180,3 +180,47 @@ def test_phases_are_timed():
     with phases("pages"):
         pass
     assert set(phases.total()) == {"pages", "total"}
+
+
+def test_each_page_is_compared_with_the_bare_page_loaded_just_before_and_after_it(monkeypatch):
+    from bench import run
+
+    class Server:
+        def terminate(self):
+            pass
+
+        def wait(self, timeout):
+            pass
+
+    bare_rates = iter([800.0, 1000.0, 600.0])  # the machine slows down during the run
+    calls = []
+
+    def load(path, cookie, *, seconds, threads=4):
+        calls.append((path, seconds))
+        if seconds == run.WARM_UP_S:
+            return {"rps": 1.0, "requests": 1, "errors": 1}  # a warm-up: never counted
+        rps = next(bare_rates) if path == "/__bench__/bare/" else 300.0
+        return {"rps": rps, "requests": int(rps * seconds), "errors": 0}
+
+    monkeypatch.setattr(run, "start_gunicorn", lambda env: Server())
+    monkeypatch.setattr(run, "load", load)
+    result = {"pages": {"a": {"url": "/a/", "cookie": "c"}, "b": {"url": "/b/", "cookie": "c"}}}
+    run.throughput(result, {}, seconds=5)
+
+    assert [p for p, s in calls if s == 5] == ["/__bench__/bare/", "/a/", "/__bench__/bare/"] + [
+        "/b/",
+        "/__bench__/bare/",
+    ]
+    assert [p for p, s in calls if s == run.WARM_UP_S] == ["/__bench__/bare/", "/a/", "/b/"]
+    a, b = result["pages"]["a"], result["pages"]["b"]
+    assert (a["bare_rps"], a["ratio"]) == (900.0, 0.333)
+    assert (b["bare_rps"], b["ratio"]) == (800.0, 0.375)
+    assert result["bare"] == {
+        "rps": 800.0,
+        "rps_min": 600.0,
+        "rps_max": 1000.0,
+        "requests": 12000,
+        "errors": 0,
+    }
+    assert "cookie" not in a
+    assert "600.0–1000.0 req/s" in "\n".join(_bare(result["bare"]))
