@@ -6,11 +6,13 @@ is not touched: ``seed`` does nothing. Idempotent: an applied plan is not applie
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from pathlib import Path
 
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Max
 
 from agencies import history, roles
 from agencies.demo import focal_name
@@ -91,13 +93,21 @@ def _apply(name: str, noivu: User, stdout) -> Plan | None:
         stdout.write(f"Phương án {name}: đã áp dụng, bỏ qua.")
         return None
     day = read_plan_file(_upload(name))[0].effective_date
-    with time_machine.travel(f"{day.isoformat()} 08:00:00 +07:00", tick=True):
+    with time_machine.travel(_start_of_work(day), tick=True):
         plan = services.plan_from_file(actor=noivu, upload=_upload(name))
         plan = services.plan_apply(plan, actor=noivu, choices=_choices(plan))
     ended = len(plan.summary.get("ended", {}))
     created = len(plan.summary.get("created", []))
     stdout.write(f"Phương án {name}: đã áp dụng ({ended} cơ quan kết thúc, {created} cơ quan mới).")
     return plan
+
+
+def _start_of_work(day) -> dt.datetime:
+    """8:00 on the plan's day, or a minute after the plan applied last when that is later
+    (two plans take effect on 1/7/2025: the province's is applied after the communes')."""
+    start = dt.datetime.combine(day, dt.time(8), tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    last = Plan.objects.filter(applied_at__isnull=False).aggregate(last=Max("applied_at"))["last"]
+    return max(start, last + dt.timedelta(minutes=1)) if last else start
 
 
 def _choices(plan: Plan) -> dict[str, str]:
