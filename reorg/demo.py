@@ -102,7 +102,7 @@ def _apply(name: str, noivu: User, stdout) -> Plan | None:
     return plan
 
 
-def _start_of_work(day) -> dt.datetime:
+def _start_of_work(day: dt.date) -> dt.datetime:
     """8:00 on the plan's day, or a minute after the plan applied last when that is later
     (two plans take effect on 1/7/2025: the province's is applied after the communes')."""
     start = dt.datetime.combine(day, dt.time(8), tzinfo=dt.timezone(dt.timedelta(hours=7)))

@@ -297,7 +297,7 @@ def layout(html: str):
 
 # A long table's layout allocates a few million short-lived objects (boxes, styles, Pango
 # wrappers); with Python's default first-generation threshold (700) the cyclic collector ran
-# thousands of times per document, ~10 % of its CPU time (docs/benchmark.md, issue 14). While
+# thousands of times per document, ~13 % of its CPU time (docs/benchmark.md, issue 14). While
 # a document is laid out or written the threshold is raised; memory peaks measured the same.
 LAYOUT_GC_THRESHOLD = 50_000
 _collections = {"lock": threading.Lock(), "users": 0, "saved": None}

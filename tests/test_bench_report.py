@@ -207,10 +207,8 @@ def test_each_page_is_compared_with_the_bare_page_loaded_just_before_and_after_i
     result = {"pages": {"a": {"url": "/a/", "cookie": "c"}, "b": {"url": "/b/", "cookie": "c"}}}
     run.throughput(result, {}, seconds=5)
 
-    assert [p for p, s in calls if s == 5] == ["/__bench__/bare/", "/a/", "/__bench__/bare/"] + [
-        "/b/",
-        "/__bench__/bare/",
-    ]
+    bare = "/__bench__/bare/"
+    assert [p for p, s in calls if s == 5] == [bare, "/a/", bare, "/b/", bare]
     assert [p for p, s in calls if s == run.WARM_UP_S] == ["/__bench__/bare/", "/a/", "/b/"]
     a, b = result["pages"]["a"], result["pages"]["b"]
     assert (a["bare_rps"], a["ratio"]) == (900.0, 0.333)
