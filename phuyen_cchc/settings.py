@@ -229,6 +229,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEMO_MODE
 WHITENOISE_AUTOREFRESH = DEMO_MODE  # looks files up per request: no staticfiles/ needed
 
+# A document with a long table (the whole-year coordination status) is laid out in two
+# processes when this is 2 or more (reports.split; docs/deployment.md); 1 keeps one.
+DOCUMENT_LAYOUT_PROCESSES = env_int("DOCUMENT_LAYOUT_PROCESSES", 2)
+
 # Uploads: per-file size limit (bytes) and allowed extensions.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 UPLOAD_ALLOWED_EXTENSIONS = env_list(

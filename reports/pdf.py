@@ -34,7 +34,7 @@ from agencies.lineage import BodyName, name_on, province_on
 from agencies.mail import absolute_url
 from agencies.models import Agency
 from agencies.people import director_of
-from reports import documents
+from reports import documents, split
 from reports.models import AgencyReport, ConsolidatedReport, ReportRound
 
 STATIC_DIR = Path(settings.BASE_DIR) / "static"
@@ -288,7 +288,19 @@ def render_html(template: str, context: dict) -> str:
 
 
 def layout(html: str):
-    """Lay the HTML out into pages (WeasyPrint's ``Document``; most of the time)."""
+    """Lay the HTML out into pages (WeasyPrint's ``Document``; most of the time). A long
+    table a template marks for it is laid out in two processes (``reports.split``) unless
+    another thread of this process is building a document (a fork copies one thread)."""
+    parts = split.parts_of(html)
+    if split.wanted(parts) and _collections["users"] == 0:
+        document = split.layout_in_two(parts, _one_pass, write)
+        if document is not None:
+            return document
+    return _one_pass(html)
+
+
+def _one_pass(html: str):
+    """WeasyPrint's layout of the whole document in this process."""
     engine = _engine()
     with fewer_collections():
         document = engine.html_class(string=html, base_url=str(STATIC_DIR))
