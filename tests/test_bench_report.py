@@ -222,3 +222,26 @@ def test_each_page_is_compared_with_the_bare_page_loaded_just_before_and_after_i
     }
     assert "cookie" not in a
     assert "600.0–1000.0 req/s" in "\n".join(_bare(result["bare"]))
+
+
+def test_growth_compares_both_data_sets_measured_in_turn(monkeypatch):
+    from bench import run
+
+    calls = []
+    # the machine slows down by half between the first round and the last
+    figures = iter([(4.0, 6.0), (4.4, 6.2), (8.0, 9.0), (8.8, 9.5), (6.0, 7.0), (6.6, 7.4)])
+
+    def child(kind, env, samples):
+        calls.append((kind, env["name"]))
+        median, p95 = next(figures)
+        return {"pages": {"a": {"median_ms": median, "p95_ms": p95}}, "items": 1}
+
+    monkeypatch.setattr(run, "child", child)
+    monkeypatch.setattr(run, "flush_cache", lambda cache: calls.append(("flush", cache)))
+    small, full = run.pages_in_turn({"name": "small"}, {"name": "full"}, "redis://x", 30)
+
+    assert [c for c in calls if c[0] == "pages"] == [("pages", "small"), ("pages", "full")] * 3
+    assert [c for c in calls if c[0] == "flush"] == [("flush", "redis://x")] * 6
+    assert small["pages"]["a"]["median_ms"] == 6.0 and full["pages"]["a"]["median_ms"] == 6.6
+    assert full["pages"]["a"]["p95_ms"] == 7.4
+    assert full["pages"]["a"]["rounds_median_ms"] == [4.4, 8.8, 6.6]
