@@ -134,6 +134,7 @@ def test_no_query_budget_on_a_detail_page():
     [
         ("pdfs", {"pages_per_s": 19.9}, "pdfs.coordination_status_year.pages_per_s"),
         ("pdfs", {"peak_mb": 301.0}, "pdfs.coordination_status_year.peak_mb"),
+        ("pdfs", {"second_peak_mb": 301.0}, "pdfs.coordination_status_year.second_peak_mb"),
         ("pdfs", {"repeat_ms": 21.0}, "pdfs.coordination_status_year.repeat_ms"),
         ("reminders", {"seconds": 5.1}, "reminders.seconds"),
         ("scoring", {"seconds": 0.21}, "scoring.seconds"),
@@ -245,3 +246,12 @@ def test_growth_compares_both_data_sets_measured_in_turn(monkeypatch):
     assert small["pages"]["a"]["median_ms"] == 6.0 and full["pages"]["a"]["median_ms"] == 6.6
     assert full["pages"]["a"]["p95_ms"] == 7.4
     assert full["pages"]["a"]["rounds_median_ms"] == [4.4, 8.8, 6.6]
+
+
+def test_a_document_laid_out_in_two_processes_shows_the_second_ones_peak():
+    result = copy.deepcopy(RESULT)
+    result["pdfs"]["coordination_status_year"]["second_peak_mb"] = 190.5
+    text = table({**result, **verdicts(result)})
+    assert (
+        "(coordination_status_year: laid out in two processes, the second's peak 190.5✓ MB)" in text
+    )
