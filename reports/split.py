@@ -71,7 +71,13 @@ class Parts:
 
     def rest(self, start: int, page_number: int) -> str:
         """The document from row ``start`` on, its first page numbered ``page_number``."""
-        number = f"<style>@page :first {{ counter-reset: page {page_number}; }}</style>"
+        # Its first page is not the document's: numbered as pdf.css numbers pages after the
+        # first. (Not a named page: WeasyPrint takes a break into a named page as forced
+        # and keeps the margin of a heading that begins a page.)
+        number = (
+            f"<style>@page :first {{ counter-reset: page {page_number};"
+            " @top-center { content: counter(page); } }</style>"
+        )
         head = self.head.replace("</head>", number + "</head>", 1)
         head = head.replace("<body>", '<body class="continued">', 1)
         return f"{head}{self.table_open}{''.join(self.rows[start:])}{self.after}"
@@ -228,7 +234,8 @@ class Heights:
 def predict(probe, parts: Parts, target: int) -> tuple[int, int] | None:
     """(row, page index): the last row at or before ``target`` that begins a page of the
     single-pass layout, as the probe's layout and the rows' heights say; None when the
-    probe does not show a page of the table after its first or a row cannot be measured."""
+    probe does not show a page of the table after its first. A row that cannot be measured
+    (markup in a cell) ends the prediction at the page start before it."""
     starts = page_starts(probe)
     if len(starts) < 3:  # the table's first page, a whole page after it, the probe's end
         return None
@@ -249,7 +256,7 @@ def predict(probe, parts: Parts, target: int) -> tuple[int, int] | None:
     for index in range(start, target + 1):
         height = heights.height(index)
         if height is None:
-            return None
+            break
         if index != start and y + height > bottom:
             page_index, start, y = page_index + 1, index, continued
             best = (start, page_index)

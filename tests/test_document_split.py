@@ -134,3 +134,23 @@ def test_the_parts_rebuild_the_rows_in_order():
     assert '<tbody data-split="rows"><tr><td class="num">11</td>' in rest
     assert "III. Đề xuất" in rest and "I. Tổng hợp theo cơ quan" not in rest
     assert "counter-reset: page 7" in rest and '<body class="continued">' in rest
+
+
+def test_a_row_that_cannot_be_measured_cuts_before_it(tmp_path, monkeypatch):
+    html = status_html(split.MIN_ROWS + 20, seed=3)
+    parts = split.parts_of(html)
+    row = split.target_row(parts) - 5  # a line break in a cell: markup the model does not measure
+    marked = parts.rows[row].replace("</td><td>", "<br>Ghi chú</td><td>", 1)
+    html = html.replace(parts.rows[row], marked, 1)
+    cuts = []
+    real = split.predict
+
+    def recorded(probe, parts, target):
+        cuts.append(real(probe, parts, target))
+        return cuts[-1]
+
+    monkeypatch.setattr(split, "predict", recorded)
+    two = pdf.layout(html)
+    assert isinstance(two, split.SplitDocument)
+    one = pdf._one_pass(html)
+    assert pngs(pdf.write(two), tmp_path, "two") == pngs(pdf.write(one), tmp_path, "one")
