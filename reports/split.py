@@ -12,7 +12,7 @@ when it is long, ``layout`` returns a ``SplitDocument``:
   lays out the document from that row on — the table's header, the rows and everything
   after — numbered from that page, and writes it;
 * this process checks the prediction against its own layout (that row must begin that
-  page), writes its pages and joins both files.
+  page) and writes its pages while the other finishes; the two files are then joined.
 
 What prints is the single-pass document, page for page (a test compares the rendered pages);
 when the prediction cannot be made or is not borne out, the document is laid out again in
@@ -42,8 +42,9 @@ log = logging.getLogger(__name__)
 SPLIT_OPEN = '<tbody data-split="rows">'
 # Below this many rows a second process costs more than it saves (~20 pages of rows).
 MIN_ROWS = 240
-# The probe lays out this many rows: the table's first page and at least one more.
-PROBE_ROWS = 60
+# The probe lays out this many rows (three times as many when that is not enough): the
+# table's first page and at least one whole page more.
+PROBE_ROWS = 36
 # How long this process waits for the other before laying the document out alone.
 WAIT_S = 120
 # A row bottom within this fraction of the page bottom is a break WeasyPrint decides with
@@ -279,7 +280,10 @@ class PageStub:
 def _second_half(parts: Parts, target: int, layout, write, conn) -> None:
     """The forked process: probe, predict, lay out and write from the predicted row."""
     try:
-        probe = layout(parts.first(min(PROBE_ROWS, len(parts.rows) - 1)))
+        for rows in (PROBE_ROWS, 3 * PROBE_ROWS):  # more when the rows are short
+            probe = layout(parts.first(min(rows, len(parts.rows) - 1)))
+            if len(page_starts(probe)) >= 3:
+                break
         plan = predict(probe, parts, target)
         del probe
         conn.send(("plan", plan))
@@ -338,24 +342,25 @@ class Child:
 
 class SplitDocument:
     """A document laid out in two processes, read like WeasyPrint's ``Document``: its
-    ``pages`` (the other process's are ``PageStub``\\ s) and ``write_pdf``."""
+    ``pages`` (the other process's are ``PageStub``\\ s) and ``write_pdf``. This process's
+    pages are already written (``mine``): while it wrote them the other process was still
+    laying out and writing its own."""
 
-    def __init__(self, first, rest_pages: list, child: Child) -> None:
-        self._first = first
-        self.pages = [*first.pages, *rest_pages]
+    def __init__(self, pages: list, mine: bytes, child: Child) -> None:
+        self.pages = pages
+        self._mine = mine
         self._child = child
         weakref.finalize(self, child.close)
 
     def write_pdf(self) -> bytes:
-        """This process's pages written here, the other's as it wrote them, joined."""
+        """This process's file and the other's, joined."""
         from pypdf import PdfReader, PdfWriter
 
-        mine = self._first.write_pdf()
         try:
             theirs = self._child.receive_bytes()
         finally:
             self._child.close()
-        first = PdfReader(io.BytesIO(mine))
+        first = PdfReader(io.BytesIO(self._mine))
         writer = PdfWriter()
         writer.append(first)
         writer.append(PdfReader(io.BytesIO(theirs)))
@@ -384,12 +389,14 @@ def layout_in_two(parts: Parts, layout, write) -> SplitDocument | None:
             log.warning("A page break predicted at row %s was not borne out: one pass", row)
             child.close()
             return None
+        kept = first.copy(first.pages[:page_index])
+        mine = write(kept)
         kind, rest_pages = child.receive()
         if kind != "pages":
             log.warning("The second layout process failed: %s", rest_pages)
             child.close()
             return None
-        return SplitDocument(first.copy(first.pages[:page_index]), rest_pages, child)
+        return SplitDocument([*kept.pages, *rest_pages], mine, child)
     except BaseException:
         child.close()
         raise
