@@ -29,6 +29,7 @@ import logging
 import os
 import pickle
 import re
+import resource
 import signal
 import traceback
 import weakref
@@ -293,6 +294,7 @@ def _second_half(parts: Parts, target: int, layout, write, conn) -> None:
         document = layout(parts.rest(row, page_index + 1))
         conn.send(("pages", [PageStub(page) for page in document.pages]))
         conn.send_bytes(write(document))
+        conn.send(("peak", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
     except BaseException:  # noqa: BLE001 - reported to the parent, which lays out alone
         conn.send(("error", traceback.format_exc()))
 
@@ -346,8 +348,9 @@ class SplitDocument:
     pages are already written (``mine``): while it wrote them the other process was still
     laying out and writing its own."""
 
-    def __init__(self, pages: list, mine: bytes, child: Child) -> None:
+    def __init__(self, pages: list, first_pages: int, mine: bytes, child: Child) -> None:
         self.pages = pages
+        self.first_pages = first_pages
         self._mine = mine
         self._child = child
         weakref.finalize(self, child.close)
@@ -358,8 +361,16 @@ class SplitDocument:
 
         try:
             theirs = self._child.receive_bytes()
+            kind, peak = self._child.receive()
         finally:
             self._child.close()
+        log.info(
+            "Laid out in two processes: %s + %s pages; the second's peak %.1f MB",
+            self.first_pages,
+            len(self.pages) - self.first_pages,
+            peak if kind == "peak" else 0,
+            extra={"second_peak_mb": round(peak, 1) if kind == "peak" else None},
+        )
         first = PdfReader(io.BytesIO(self._mine))
         writer = PdfWriter()
         writer.append(first)
@@ -396,7 +407,7 @@ def layout_in_two(parts: Parts, layout, write) -> SplitDocument | None:
             log.warning("The second layout process failed: %s", rest_pages)
             child.close()
             return None
-        return SplitDocument([*kept.pages, *rest_pages], mine, child)
+        return SplitDocument([*kept.pages, *rest_pages], page_index, mine, child)
     except BaseException:
         child.close()
         raise

@@ -70,7 +70,7 @@ def pngs(data: bytes, folder, name: str) -> list[bytes]:
     return [p.read_bytes() for p in sorted(folder.glob(f"{name}-*.png"))]
 
 
-def test_two_processes_print_the_single_pass_pages(tmp_path):
+def test_two_processes_print_the_single_pass_pages(tmp_path, caplog):
     html = status_html(split.MIN_ROWS + 60)
     one = pdf._one_pass(html)
     two = pdf.layout(html)
@@ -78,8 +78,12 @@ def test_two_processes_print_the_single_pass_pages(tmp_path):
     assert len(two.pages) == len(one.pages) >= 20
     # the signer's box (where an issued document is signed) is found on the same page
     assert pdf.signature_placement(two) == pdf.signature_placement(one)
-    single, joined = pdf.write(one), pdf.write(two)
+    with caplog.at_level(logging.INFO, logger="reports.split"):
+        single, joined = pdf.write(one), pdf.write(two)
     assert pngs(joined, tmp_path, "two") == pngs(single, tmp_path, "one")
+    # the second process's peak memory is told (the benchmark reads it)
+    (record,) = [r for r in caplog.records if hasattr(r, "second_peak_mb")]
+    assert record.second_peak_mb > 50
 
 
 def test_a_prediction_not_borne_out_gives_the_single_pass(monkeypatch, caplog):
