@@ -362,7 +362,8 @@ _engines = threading.local()
 def _engine():
     """This thread's WeasyPrint setup: the document class with the leaner user-agent
     stylesheet, and the fonts and print stylesheet, loaded once per thread (~15 ms a
-    document otherwise; a font configuration is not shared between threads)."""
+    document otherwise; a font configuration is not shared between threads); a long
+    table's modules (``split.prepare``) with them, not during a worker's first long one."""
     engine = getattr(_engines, "engine", None)
     if engine is None:
         from types import SimpleNamespace
@@ -374,6 +375,7 @@ def _engine():
             def _ua_stylesheets(self, forms=False):
                 return [_ua_stylesheet(), *super()._ua_stylesheets(forms)[1:]]
 
+        split.prepare()
         fonts = FontConfiguration()
         css = CSS(filename=str(PDF_CSS), font_config=fonts)
         engine = SimpleNamespace(html_class=DocumentHTML, fonts=fonts, css=css)

@@ -109,6 +109,14 @@ def parts_of(html: str) -> Parts | None:
     )
 
 
+def prepare() -> None:
+    """Import what laying a long table out in two processes needs (pypdf alone takes
+    ~0.15 s), with the rest of WeasyPrint's setup rather than in the first such document."""
+    import pypdf  # noqa: F401
+    import weasyprint.formatting_structure.boxes  # noqa: F401
+    import weasyprint.text.line_break  # noqa: F401
+
+
 def wanted(parts: Parts | None) -> bool:
     """Split when the table is long and the setting allows a second process."""
     return (
