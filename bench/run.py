@@ -377,22 +377,31 @@ def _median_of_rounds(runs: list[dict]) -> dict:
 WARM_UP_S = 1.0  # per page, not counted: each gunicorn worker's first requests of a page
 
 
-def throughput(result: dict, env: dict, seconds: float) -> None:
+THROUGHPUT_ROUNDS = 3
+
+
+def throughput(result: dict, env: dict, seconds: float, rounds: int = THROUGHPUT_ROUNDS) -> None:
     """Requests per second of each page against the bare page measured just before and just
     after it (the machine's own speed drifts during a run: the bare page alone moved from
-    452 to 1,366 req/s between runs here), each page first warmed up uncounted."""
+    452 to 1,366 req/s between runs here), each page first warmed up uncounted; ``rounds``
+    times over all pages, each page's figures those of its median round (a few seconds of
+    a busy neighbour moved one round's ratio by a third)."""
     server = start_gunicorn(env)
     bare_path = "/__bench__/bare/"
+    pages = list(result["pages"].values())
     try:
         load(bare_path, "", seconds=WARM_UP_S)
-        bares = [load(bare_path, "", seconds=seconds)]
-        for row in result["pages"].values():
+        for row in pages:
             load(row["url"], row["cookie"], seconds=WARM_UP_S)
-            row["load"] = load(row["url"], row["cookie"], seconds=seconds)
-            bares.append(load(bare_path, "", seconds=seconds))
-            around = (bares[-2]["rps"] + bares[-1]["rps"]) / 2
-            row["bare_rps"] = round(around, 1)
-            row["ratio"] = round(row["load"]["rps"] / around, 3) if around else None
+        bares = [load(bare_path, "", seconds=seconds)]
+        measured: list[list[tuple[dict, float]]] = [[] for _ in pages]
+        for _ in range(rounds):
+            for row, runs in zip(pages, measured, strict=True):
+                got = load(row["url"], row["cookie"], seconds=seconds)
+                bares.append(load(bare_path, "", seconds=seconds))
+                runs.append((got, (bares[-2]["rps"] + bares[-1]["rps"]) / 2))
+        for row, runs in zip(pages, measured, strict=True):
+            _median_round(row, runs)
         rates = sorted(b["rps"] for b in bares)
         result["bare"] = {
             "rps": rates[len(rates) // 2],  # the median of its measurements
@@ -406,6 +415,22 @@ def throughput(result: dict, env: dict, seconds: float) -> None:
         server.wait(10)
     for row in result["pages"].values():
         row.pop("cookie")
+
+
+def _median_round(row: dict, runs: list[tuple[dict, float]]) -> None:
+    """A page's load, bare page around it and ratio from its median round; requests and
+    errors of all rounds; every round's ratio in ``ratios``."""
+    ratios = [got["rps"] / around if around else 0.0 for got, around in runs]
+    middle = sorted(range(len(runs)), key=ratios.__getitem__)[len(runs) // 2]
+    got, around = runs[middle]
+    row["load"] = {
+        "rps": got["rps"],
+        "requests": sum(g["requests"] for g, _ in runs),
+        "errors": sum(g["errors"] for g, _ in runs),
+    }
+    row["bare_rps"] = round(around, 1)
+    row["ratio"] = round(ratios[middle], 3) if around else None
+    row["ratios"] = [round(r, 3) for r in ratios]
 
 
 def send_reminders(env: dict) -> dict:

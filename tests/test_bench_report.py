@@ -206,7 +206,7 @@ def test_each_page_is_compared_with_the_bare_page_loaded_just_before_and_after_i
     monkeypatch.setattr(run, "start_gunicorn", lambda env: Server())
     monkeypatch.setattr(run, "load", load)
     result = {"pages": {"a": {"url": "/a/", "cookie": "c"}, "b": {"url": "/b/", "cookie": "c"}}}
-    run.throughput(result, {}, seconds=5)
+    run.throughput(result, {}, seconds=5, rounds=1)
 
     bare = "/__bench__/bare/"
     assert [p for p, s in calls if s == 5] == [bare, "/a/", bare, "/b/", bare]
@@ -255,3 +255,36 @@ def test_a_document_laid_out_in_two_processes_shows_the_second_ones_peak():
     assert (
         "(coordination_status_year: laid out in two processes, the second's peak 190.5✓ MB)" in text
     )
+
+
+def test_throughput_takes_each_pages_median_round(monkeypatch):
+    from bench import run
+
+    class Server:
+        def terminate(self):
+            pass
+
+        def wait(self, timeout):
+            pass
+
+    # page /a/ per round: 300, 100 (a busy neighbour), 330 req/s; the bare page steady
+    rates = iter([300.0, 100.0, 330.0])
+    calls = []
+
+    def load(path, cookie, *, seconds, threads=4):
+        calls.append((path, seconds))
+        if seconds == run.WARM_UP_S:
+            return {"rps": 1.0, "requests": 1, "errors": 0}
+        rps = 1000.0 if path == "/__bench__/bare/" else next(rates)
+        return {"rps": rps, "requests": int(rps * seconds), "errors": 0}
+
+    monkeypatch.setattr(run, "start_gunicorn", lambda env: Server())
+    monkeypatch.setattr(run, "load", load)
+    result = {"pages": {"a": {"url": "/a/", "cookie": "c"}}}
+    run.throughput(result, {}, seconds=5, rounds=3)
+
+    bare = "/__bench__/bare/"
+    assert [p for p, s in calls if s == 5] == [bare, "/a/", bare, "/a/", bare, "/a/", bare]
+    a = result["pages"]["a"]
+    assert a["ratios"] == [0.3, 0.1, 0.33] and a["ratio"] == 0.3
+    assert a["load"] == {"rps": 300.0, "requests": 3650, "errors": 0}
