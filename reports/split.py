@@ -361,10 +361,17 @@ class SplitDocument:
         self.first_pages = first_pages
         self._mine = mine
         self._child = child
+        self._joined: bytes | None = None
         weakref.finalize(self, child.close)
 
     def write_pdf(self) -> bytes:
-        """This process's file and the other's, joined."""
+        """This process's file and the other's, joined (once: the other process has ended
+        after the first call, which a second gets the same bytes from)."""
+        if self._joined is None:
+            self._joined = self._join()
+        return self._joined
+
+    def _join(self) -> bytes:
         from pypdf import PdfReader, PdfWriter
 
         try:

@@ -81,6 +81,7 @@ def test_two_processes_print_the_single_pass_pages(tmp_path, caplog):
     with caplog.at_level(logging.INFO, logger="reports.split"):
         single, joined = pdf.write(one), pdf.write(two)
     assert pngs(joined, tmp_path, "two") == pngs(single, tmp_path, "one")
+    assert pdf.write(two) == joined  # written again: the same file, as WeasyPrint's Document
     # the second process's peak memory is told (the benchmark reads it)
     (record,) = [r for r in caplog.records if hasattr(r, "second_peak_mb")]
     assert record.second_peak_mb > 50
