@@ -365,3 +365,41 @@ def test_bad_archive_leaves_a_sqlite_file_byte_for_byte(case, refused_on_a_sqlit
     assert re.match(rf"CommandError: Restore refused: .*({message})", outcome["command"], re.S)
     assert re.match(rf"BackupError: .*({message})", outcome["function"], re.S)
     assert outcome["command_changed"] == outcome["function_changed"] == []
+
+
+def test_media_unpack_writes_files_and_folders_only(tmp_path):
+    """media/ is written file by file (no ``extractall``, whose data filter Debian 12's
+    Python 3.11.2 lacks): nested folders made whatever the archive's order, the files'
+    bytes and modification times kept, no mode bit taken from the archive."""
+    from agencies.backup import _members, _unpack_media
+
+    path = tmp_path / "media.tar"
+    with tarfile.open(path, "w") as tar:
+        for name, data, mode in [
+            ("media/ho-so/2026/bao-cao.pdf", PDF, 0o4777),  # before its folders' entries
+            ("media/ho-so", None, 0o777),
+            ("media/trong", None, 0o755),
+        ]:
+            info = tarfile.TarInfo(name)
+            info.mode, info.mtime = mode, 1_700_000_000
+            if data is None:
+                info.type = tarfile.DIRTYPE
+            else:
+                info.size = len(data)
+            tar.addfile(info, io.BytesIO(data) if data is not None else None)
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    with tarfile.open(path) as tar:
+        _unpack_media(tar, list(_members(tar).values()), staging)
+    restored = staging / "media" / "ho-so" / "2026" / "bao-cao.pdf"
+    assert restored.read_bytes() == PDF
+    assert restored.stat().st_mtime == 1_700_000_000
+    assert restored.stat().st_mode & 0o7111 == 0  # the archive's 4777: no setuid, no exec bit
+    assert (staging / "media" / "trong").is_dir()
+    assert tree_digest(staging) == {
+        "media": "",
+        "media/ho-so": "",
+        "media/ho-so/2026": "",
+        "media/ho-so/2026/bao-cao.pdf": hashlib.sha256(PDF).hexdigest(),
+        "media/trong": "",
+    }
