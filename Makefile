@@ -1,5 +1,8 @@
 # Phú Yên CCHC coordination portal
-PYTHON ?= python3
+# The interpreter .venv is made from (.ci/python: the distribution's optimised Python 3 when
+# it is 3.11 or newer); `make PYTHON=python3.12 install` after removing .venv chooses another.
+PYTHON ?= $(shell ./.ci/python)
+export PYTHON
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
