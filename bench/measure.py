@@ -183,10 +183,12 @@ def pdf_kinds(c: dict) -> dict:
     }
 
 
-def _warm_weasyprint() -> None:
-    from weasyprint import HTML
+def _warm_like_a_worker() -> None:
+    """This process starts as ``jobs_worker`` does (its warm-ups: WeasyPrint, the fonts,
+    the signing keys; then ``gc.freeze``): a worker pays this once, before its first job."""
+    from agencies.management.commands.jobs_worker import start_up
 
-    HTML(string="<p>Khởi động</p>").write_pdf()
+    start_up()
 
 
 def _run_queued_jobs() -> None:
@@ -268,7 +270,7 @@ def pdf(url: str, username: str) -> dict:
     client = _client(User.objects.get(username=username))
     client.get("/")  # warm: templates, connections
     started = time.perf_counter()
-    _warm_weasyprint()  # a worker pays this once, on its first PDF
+    _warm_like_a_worker()
     warm_s = time.perf_counter() - started
     base_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()

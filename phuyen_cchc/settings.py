@@ -262,9 +262,10 @@ SIGNING_TSA_URL = env_str("SIGNING_TSA_URL", "")
 # Fetch revocation data (OCSP/CRL) while signing, to embed it (B-LT). Off: nothing is
 # fetched from the internet unless the province asks for it.
 SIGNING_FETCH_REVOCATION = env_bool("SIGNING_FETCH_REVOCATION", False)
-# What a job worker (manage.py jobs_worker) loads when it starts, so that the first issued
-# document does not wait for it: the bodies' signing keys, font and images.
-WORKER_WARM_UPS = ["signing.sign.warm_up"]
+# What a job worker (manage.py jobs_worker) loads when it starts, so that the first document
+# does not wait for it: WeasyPrint and the documents' fonts; the bodies' signing keys, font
+# and images.
+WORKER_WARM_UPS = ["reports.pdf.warm_up", "signing.sign.warm_up"]
 # The public verification page: largest PDF checked, and checks per address per hour.
 VERIFY_MAX_BYTES = env_int("VERIFY_MAX_BYTES", 20 * 1024 * 1024)
 VERIFY_RATE = env_str("VERIFY_RATE", "30/h")

@@ -386,6 +386,13 @@ def _engine():
     return engine
 
 
+def warm_up() -> None:
+    """Lay out and write a one-line document: WeasyPrint's modules, Pango's fonts and the
+    print stylesheet are loaded when ``jobs_worker`` starts (``settings.WORKER_WARM_UPS``),
+    not during the first document a user waits for (~0.6 s, once per process)."""
+    write(_one_pass("<p>Khởi động</p>"))
+
+
 def write(document) -> bytes:
     """The PDF bytes of laid-out pages (fonts embedded and subset)."""
     with fewer_collections():

@@ -11,6 +11,7 @@ task framework records the failure too.
 
 from __future__ import annotations
 
+import gc
 import logging
 from functools import partial
 
@@ -59,6 +60,10 @@ def build_document(context: TaskContext, job_id: int) -> int | None:
         document=doc,
         finished_at=timezone.now(),
     )
+    # A laid-out document leaves reference cycles (WeasyPrint's boxes) that only a full
+    # collection frees: freed now, the file ready, rather than in the middle of the next job
+    # (0.1-0.2 s after a whole-year status; docs/benchmark.md, issue 14).
+    gc.collect()
     return doc.pk
 
 

@@ -110,6 +110,23 @@ def test_the_job_reports_each_stage_in_order(
     assert seen == ["collect", "layout", "write", "store"]
 
 
+def test_the_worker_frees_a_documents_garbage_once_the_file_is_ready(
+    noivu, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A laid-out document's reference cycles are collected after the job is done (the
+    user no longer waits), not in the middle of the next job."""
+    collected = []
+    monkeypatch.setattr(
+        tasks.gc,
+        "collect",
+        lambda *args: collected.append(DocumentJob.objects.values_list("status", flat=True)[0]),
+    )
+    make_task(actor=noivu)
+    with django_capture_on_commit_callbacks(execute=True):
+        job_of(login(noivu).get(status_url()))
+    assert collected == [DocumentJob.Status.DONE]
+
+
 def test_asking_again_with_unchanged_data_serves_the_stored_file_without_a_job(
     built, no_rendering, django_assert_max_num_queries
 ):

@@ -673,6 +673,25 @@ def test_the_job_worker_runs_the_warm_ups_and_starts_even_if_one_fails(settings,
     RECORDED.clear()
 
 
+def test_a_worker_starts_by_warming_up_then_freezes_what_it_holds(settings, monkeypatch):
+    """``start_up``: the warm-ups (WeasyPrint and its fonts among them), then ``gc.freeze``:
+    what the process holds is no longer walked by each full collection."""
+    from agencies.management.commands import jobs_worker
+    from reports import pdf
+
+    assert settings.WORKER_WARM_UPS == ["reports.pdf.warm_up", "signing.sign.warm_up"]
+    calls = []
+    monkeypatch.setattr(jobs_worker.gc, "freeze", lambda: calls.append("frozen"))
+    settings.WORKER_WARM_UPS = ["tests.test_signing.record_warm_up"]
+    RECORDED.append(calls)
+    jobs_worker.start_up()
+    RECORDED.clear()
+    assert calls == ["warmed", "frozen"]
+    pdf._engines.__dict__.pop("engine", None)
+    pdf.warm_up()  # in the settings' warm-ups: this thread's fonts and stylesheet loaded
+    assert pdf._engines.engine is not None
+
+
 RECORDED: list[list] = []
 
 
