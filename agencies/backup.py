@@ -24,7 +24,7 @@ import tempfile
 import time
 import zlib
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,11 +102,8 @@ def _dump_database(engine: str, target: Path) -> str:
         if connection.in_atomic_block:  # the online backup would wait for it forever
             raise BackupError("A backup cannot be made inside a database transaction.")
         connection.ensure_connection()
-        out = sqlite3.connect(target)
-        try:
+        with closing(sqlite3.connect(target)) as out:
             connection.connection.backup(out)
-        finally:
-            out.close()
         return target.name
     dump = ["pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--file", str(target)]
     _run(dump, "dump the database")
@@ -389,20 +386,16 @@ def _media_staging(root: Path) -> Iterator[Path]:
 
 
 def _unpack_media(tar: tarfile.TarFile, media: list[tarfile.TarInfo], staging: Path) -> None:
-    """media/ into ``staging``, folder by folder and file by file, in the archive's order.
-    The members were checked (``_check_member``: plain relative names, files and folders
-    only), each file is written as the database file is (no mode, owner or link from the
-    archive: what ``extractall(filter="data")`` ensures, which Python has only from 3.11.4
-    and Debian 12's 3.11.2 lacks); modification times are kept."""
+    """media/ into ``staging`` in the archive's order, each file written as the database file
+    is: no mode, owner or link from the archive (members checked by ``_check_member``; not
+    ``extractall``, whose data filter Python has only from 3.11.4); mtimes kept."""
+    (staging / MEDIA).mkdir(exist_ok=True)
     for member in media:
         target = staging.joinpath(*member.name.split("/"))
-        if member.isdir():
-            target.mkdir(parents=True, exist_ok=True)
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _extract_to(tar, member, target)
-        os.utime(target, (member.mtime, member.mtime))
-    (staging / MEDIA).mkdir(exist_ok=True)
+        (target if member.isdir() else target.parent).mkdir(parents=True, exist_ok=True)
+        if member.isreg():
+            _extract_to(tar, member, target)
+            os.utime(target, (member.mtime, member.mtime))
 
 
 @contextmanager
@@ -520,14 +513,11 @@ def _pg_create(scratch: str, *, like: str) -> None:
 
 
 def _pg_drop(name: str) -> None:
-    """Drops the scratch database after a failure (which is what gets reported)."""
+    """Drops the scratch database after a failure, the error reported (not one of its own)."""
     sql = connection.Database.sql
     query = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-    try:
-        with _pg_connect(PG_MAINTENANCE_DB) as admin:
-            admin.execute(query)
-    except connection.Database.Error:
-        pass  # reported by the restore's own error; the name says what it was
+    with suppress(connection.Database.Error), _pg_connect(PG_MAINTENANCE_DB) as admin:
+        admin.execute(query)
 
 
 def _pg_applied(scratch: str) -> set[tuple[str, str]]:

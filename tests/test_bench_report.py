@@ -229,8 +229,11 @@ def test_growth_compares_both_data_sets_measured_in_turn(monkeypatch):
     from bench import run
 
     calls = []
-    # the machine slows down by half between the first round and the last
-    figures = iter([(4.0, 6.0), (4.4, 6.2), (8.0, 9.0), (8.8, 9.5), (6.0, 7.0), (6.6, 7.4)])
+    # the machine's speed moves from one round to the next
+    figures = iter(
+        [(4.0, 6.0), (4.4, 6.2), (8.0, 9.0), (8.8, 9.5), (6.0, 7.0), (6.6, 7.4)]
+        + [(5.0, 6.5), (5.5, 6.8), (7.0, 8.0), (7.7, 8.2)]
+    )
 
     def child(kind, env, samples):
         calls.append((kind, env["name"]))
@@ -241,11 +244,12 @@ def test_growth_compares_both_data_sets_measured_in_turn(monkeypatch):
     monkeypatch.setattr(run, "flush_cache", lambda cache: calls.append(("flush", cache)))
     small, full = run.pages_in_turn({"name": "small"}, {"name": "full"}, "redis://x", 30)
 
-    assert [c for c in calls if c[0] == "pages"] == [("pages", "small"), ("pages", "full")] * 3
-    assert [c for c in calls if c[0] == "flush"] == [("flush", "redis://x")] * 6
+    assert run.GROWTH_ROUNDS == 5
+    assert [c for c in calls if c[0] == "pages"] == [("pages", "small"), ("pages", "full")] * 5
+    assert [c for c in calls if c[0] == "flush"] == [("flush", "redis://x")] * 10
     assert small["pages"]["a"]["median_ms"] == 6.0 and full["pages"]["a"]["median_ms"] == 6.6
     assert full["pages"]["a"]["p95_ms"] == 7.4
-    assert full["pages"]["a"]["rounds_median_ms"] == [4.4, 8.8, 6.6]
+    assert full["pages"]["a"]["rounds_median_ms"] == [4.4, 8.8, 6.6, 5.5, 7.7]
 
 
 def test_a_document_laid_out_in_two_processes_shows_the_second_ones_peak():
