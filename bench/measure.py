@@ -44,6 +44,7 @@ from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from agencies.models import Agency, User  # noqa: E402
+from bench.report import LONG_TABLE_PAGES  # noqa: E402
 from coordination.models import Contribution, Participation, Task  # noqa: E402
 from reports.models import AgencyReport, DocumentJob, GeneratedDocument, ReportRound  # noqa: E402
 from scoring.models import Assessment, ScoringPeriod  # noqa: E402
@@ -262,25 +263,54 @@ def _split_peak():
         split_log.setLevel(level)
 
 
+# A long table's build is timed this many times (the median is its figure): on a machine
+# whose speed moves ±30 % from one second to the next, one build measured the moment.
+LONG_TABLE_ROUNDS = 3
+
+
+def _forget_documents() -> None:
+    """Remove stored documents and their jobs (not issued ones): the next ask builds."""
+    DocumentJob.objects.filter(freeze=False).delete()
+    GeneratedDocument.objects.filter(frozen=False).delete()
+
+
+def _build(client: Client, url: str) -> tuple[object, float, int | None, float]:
+    """Ask for ``url`` until its file is downloaded: (response, ask ms, job id, seconds)."""
+    started = time.perf_counter()
+    response, ask_ms, job_id = _ask_here(client, url)
+    seconds = time.perf_counter() - started
+    assert response.status_code == 200, (url, response.status_code)
+    return response, ask_ms, job_id, seconds
+
+
 def pdf(url: str, username: str) -> dict:
+    """Long: one kind's figures. A long table (``LONG_TABLE_PAGES`` or more) is built
+    ``LONG_TABLE_ROUNDS`` times, the stored file removed in between; its seconds and pages
+    per second are the median build's, every round listed."""
     from io import BytesIO
 
     from pypdf import PdfReader
 
+    _forget_documents()
     client = _client(User.objects.get(username=username))
     client.get("/")  # warm: templates, connections
     started = time.perf_counter()
     _warm_like_a_worker()
     warm_s = time.perf_counter() - started
     base_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    started = time.perf_counter()
     with _split_peak() as split:
-        response, ask_ms, job_id = _ask_here(client, url)
-    seconds = time.perf_counter() - started
-    assert response.status_code == 200, (url, response.status_code)
+        response, ask_ms, job_id, seconds = _build(client, url)
     data = b"".join(response.streaming_content) if response.streaming else response.content
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     pages = len(PdfReader(BytesIO(data)).pages)
+    builds = [(seconds, job_id)]
+    while pages >= LONG_TABLE_PAGES and len(builds) < LONG_TABLE_ROUNDS:
+        _forget_documents()
+        with _split_peak() as again_split:
+            _response, _ask, again_job, again_s = _build(client, url)
+        builds.append((again_s, again_job))
+        split.second_peak_mb = max(split.second_peak_mb or 0, again_split.second_peak_mb or 0)
+    seconds, job_id = sorted(builds)[len(builds) // 2]
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()
     again = client.get(url)
     repeat_ms = 1000 * (time.perf_counter() - started)
@@ -290,6 +320,7 @@ def pdf(url: str, username: str) -> dict:
         "seconds": round(seconds, 2),
         "pages": pages,
         "pages_per_s": round(pages / seconds, 1),
+        **({"rounds_s": [round(s, 2) for s, _job in builds]} if len(builds) > 1 else {}),
         "peak_mb": round(peak_mb, 1),
         "base_mb": round(base_mb, 1),
         **({"second_peak_mb": split.second_peak_mb} if split.second_peak_mb else {}),
@@ -339,24 +370,30 @@ def document_job(url: str, username: str, warm_url: str, warm_username: str) -> 
     """Issue 13's figure: asking for ``url`` until its file is downloaded, with a real
     worker process (``jobs_worker``, polling every 0.5 s as docs/deployment.md runs it)
     that has built one document before (a worker's WeasyPrint import is paid once), and
-    the pages per second of the job itself. Stored documents and jobs (not issued ones)
-    are removed first, so both are built."""
+    the pages per second of the job itself: the median of ``LONG_TABLE_ROUNDS`` asks, the
+    stored file removed before each (stored documents and jobs, not issued ones), so both
+    are built every time."""
     from io import BytesIO
 
     from pypdf import PdfReader
 
-    DocumentJob.objects.filter(freeze=False).delete()
-    GeneratedDocument.objects.filter(frozen=False).delete()
+    _forget_documents()
     worker = _start_worker()
     try:
         warm = _until_ready(_client(User.objects.get(username=warm_username)), warm_url)
         client = _client(User.objects.get(username=username))
         client.get("/")
-        ask_ms, ready_s, job_id, data = _until_ready(client, url)
+        rounds = []  # (ready s, ask ms, job id): the median round is the figure
+        for _ in range(LONG_TABLE_ROUNDS):
+            if rounds:
+                _forget_documents()
+            ask_ms, ready_s, job_id, data = _until_ready(client, url)
+            rounds.append((ready_s, ask_ms, job_id))
         peak_mb = _peak_mb(worker.pid)
     finally:
         worker.terminate()
         worker.wait(60)
+    ready_s, ask_ms, job_id = sorted(rounds)[len(rounds) // 2]
     pages = len(PdfReader(BytesIO(data)).pages)
     started = time.perf_counter()
     again = client.get(url)
@@ -371,6 +408,7 @@ def document_job(url: str, username: str, warm_url: str, warm_username: str) -> 
         "worker_peak_mb": peak_mb,
         "repeat_ms": round(repeat_ms, 1),
         "warm_up_ready_s": round(warm[1], 2),
+        "rounds_ready_s": [round(r[0], 2) for r in rounds],
         **_job_figures(job_id, pages),
     }
 

@@ -292,3 +292,25 @@ def test_throughput_takes_each_pages_median_round(monkeypatch):
     a = result["pages"]["a"]
     assert a["ratios"] == [0.3, 0.1, 0.33] and a["ratio"] == 0.3
     assert a["load"] == {"rps": 300.0, "requests": 3650, "errors": 0}
+
+
+def test_a_long_tables_figure_is_its_median_build_and_every_build_is_printed():
+    result = copy.deepcopy(RESULT)
+    result["pdfs"]["coordination_status_year"].update(rounds_s=[2.4, 2.0, 3.1], seconds=2.4)
+    result["document_job"] = {
+        "items": 20000,
+        "pages": 59,
+        "ready_s": 2.9,
+        "rounds_ready_s": [3.4, 2.9, 2.8],
+        "ask_ms": 20.0,
+        "job_s": 2.5,
+        "queue_wait_s": 0.1,
+        "job_pages_per_s": 23.6,
+        "worker_peak_mb": 220.0,
+        "repeat_ms": 10.0,
+    }
+    text = table({**result, **verdicts(result)})
+    assert "(coordination_status_year: built 3 times, 2.4 s, 2.0 s, 3.1 s; the median above)" in text
+    assert "asking → ready 2.9 s (median of 3.4, 2.9, 2.8 s); the request answered" in text
+    # a kind built once (not a long table) prints no rounds
+    assert "reminder: built" not in text

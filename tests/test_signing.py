@@ -688,8 +688,13 @@ def test_a_worker_starts_by_warming_up_then_freezes_what_it_holds(settings, monk
     RECORDED.clear()
     assert calls == ["warmed", "frozen"]
     pdf._engines.__dict__.pop("engine", None)
+    compiled = []
+    monkeypatch.setattr(pdf, "get_template", compiled.append)
     pdf.warm_up()  # in the settings' warm-ups: this thread's fonts and stylesheet loaded
     assert pdf._engines.engine is not None
+    # and every document's template compiled (the cached loader keeps them)
+    assert "reports/pdf/coordination_status.html" in compiled
+    assert len(compiled) == len(list(pdf.PDF_TEMPLATES.glob("*.html"))) >= 8
 
 
 RECORDED: list[list] = []
