@@ -310,7 +310,8 @@ def test_a_long_tables_figure_is_its_median_build_and_every_build_is_printed():
         "repeat_ms": 10.0,
     }
     text = table({**result, **verdicts(result)})
-    assert "(coordination_status_year: built 3 times, 2.4 s, 2.0 s, 3.1 s; the median above)" in text
+    built = "(coordination_status_year: built 3 times, 2.4 s, 2.0 s, 3.1 s; the median above)"
+    assert built in text
     assert "asking → ready 2.9 s (median of 3.4, 2.9, 2.8 s); the request answered" in text
     # a kind built once (not a long table) prints no rounds
     assert "reminder: built" not in text
