@@ -312,10 +312,7 @@ def pdf(url: str, username: str) -> dict:
         split.second_peak_mb = max(split.second_peak_mb or 0, again_split.second_peak_mb or 0)
     seconds, job = sorted(builds, key=lambda build: build[0])[len(builds) // 2]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    started = time.perf_counter()
-    again = client.get(url)
-    repeat_ms = 1000 * (time.perf_counter() - started)
-    assert again.status_code == 200
+    repeats = _repeats(client, url)
     return {
         "url": url,
         "seconds": round(seconds, 2),
@@ -326,12 +323,29 @@ def pdf(url: str, username: str) -> dict:
         "base_mb": round(base_mb, 1),
         **({"second_peak_mb": split.second_peak_mb} if split.second_peak_mb else {}),
         "first_in_process_extra_s": round(warm_s, 2),
-        "repeat_ms": round(repeat_ms, 1),
+        "repeat_ms": statistics.median(repeats),
+        "repeats_ms": repeats,
         "bytes": len(data),
         "ask_ms": round(ask_ms, 1),
         "by_job": job_id is not None,
         **job,
     }
+
+
+# A stored document is downloaded again this many times; the median is its figure.
+REPEATS = 5
+
+
+def _repeats(client: Client, url: str) -> list[float]:
+    """Milliseconds of each download of the stored document, the first one first (it may
+    check the data exactly, ``reports.freshness``; the others find that check remembered)."""
+    times = []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        again = client.get(url)
+        times.append(round(1000 * (time.perf_counter() - started), 1))
+        assert again.status_code == 200, again.status_code
+    return times
 
 
 def _until_ready(client: Client, url: str, poll_s: float = 0.1) -> tuple[float, float, int, bytes]:
@@ -396,10 +410,7 @@ def document_job(url: str, username: str, warm_url: str, warm_username: str) -> 
         worker.terminate()
         worker.wait(60)
     ready_s, ask_ms, job = sorted(rounds, key=lambda r: r[0])[len(rounds) // 2]
-    started = time.perf_counter()
-    again = client.get(url)
-    repeat_ms = 1000 * (time.perf_counter() - started)
-    assert again.status_code == 200, again.status_code
+    repeats = _repeats(client, url)
     return {
         "url": url,
         "items": Task.objects.count(),
@@ -407,7 +418,8 @@ def document_job(url: str, username: str, warm_url: str, warm_username: str) -> 
         "ready_s": round(ready_s, 2),
         "pages": pages,
         "worker_peak_mb": peak_mb,
-        "repeat_ms": round(repeat_ms, 1),
+        "repeat_ms": statistics.median(repeats),
+        "repeats_ms": repeats,
         "warm_up_ready_s": round(warm[1], 2),
         "rounds_ready_s": [round(r[0], 2) for r in rounds],
         **job,
