@@ -90,7 +90,10 @@ def cast() -> dict:
     }
 
 
-def pages(samples: int) -> dict:
+def pages(samples: int, *, in_step: bool = False) -> dict:
+    """Every key page's figures. ``in_step``: before each page, wait for the run's word
+    (``bench.run.pages_in_step``): the other data set's process measures the same page just
+    before, so the two figures of a page are taken seconds apart."""
     c = cast()
     entry = c["current"]
     rows = {
@@ -105,8 +108,22 @@ def pages(samples: int) -> dict:
         "reports_home": ("/reports/", c["noivu"]),
         "report_round": (f"/reports/rounds/{c['round'].pk}/", c["noivu"]),
     }
-    result = {key: _page(url, user, samples, cold=True) for key, (url, user) in rows.items()}
+    result = {}
+    for key, (url, user) in rows.items():
+        if in_step:
+            _wait_for_turn(key)
+        result[key] = _page(url, user, samples, cold=True)
     return {"pages": result, "items": Task.objects.count(), "pdf_kinds": pdf_kinds(c)}
+
+
+def _wait_for_turn(key: str) -> None:
+    """Say which page is next and wait for the word to measure it."""
+    print(f"{TURN}{key}", flush=True)
+    if not sys.stdin.readline():
+        raise SystemExit("the bench run ended")
+
+
+TURN = "turn "
 
 
 def _counted(client: Client, url: str):
@@ -501,7 +518,7 @@ def _one_page() -> bytes:
 if __name__ == "__main__":
     mode, *rest = sys.argv[1:]
     if mode == "pages":
-        out = pages(int(rest[0]))
+        out = pages(int(rest[0]), in_step="--in-step" in rest)
     elif mode == "pdf":
         out = pdf(rest[0], rest[1])
     elif mode == "document_job":

@@ -229,27 +229,67 @@ def test_growth_compares_both_data_sets_measured_in_turn(monkeypatch):
     from bench import run
 
     calls = []
-    # the machine's speed moves from one round to the next
+    # the machine's speed moves from one round to the next: (small, full) median and p95
     figures = iter(
-        [(4.0, 6.0), (4.4, 6.2), (8.0, 9.0), (8.8, 9.5), (6.0, 7.0), (6.6, 7.4)]
-        + [(5.0, 6.5), (5.5, 6.8), (7.0, 8.0), (7.7, 8.2)]
+        [((4.0, 6.0), (4.4, 6.2)), ((8.0, 9.0), (8.8, 9.5)), ((6.0, 7.0), (6.6, 7.4))]
+        + [((5.0, 6.5), (5.5, 6.8)), ((7.0, 8.0), (7.7, 8.2))]
     )
 
-    def child(kind, env, samples):
-        calls.append((kind, env["name"]))
-        median, p95 = next(figures)
-        return {"pages": {"a": {"median_ms": median, "p95_ms": p95}}, "items": 1}
+    def pages_in_step(small_env, env, samples, first):
+        calls.append(("pages", small_env["name"], env["name"], samples, first))
+        return tuple(
+            {"pages": {"a": {"median_ms": median, "p95_ms": p95}}, "items": 1}
+            for median, p95 in next(figures)
+        )
 
-    monkeypatch.setattr(run, "child", child)
+    monkeypatch.setattr(run, "pages_in_step", pages_in_step)
     monkeypatch.setattr(run, "flush_cache", lambda cache: calls.append(("flush", cache)))
     small, full = run.pages_in_turn({"name": "small"}, {"name": "full"}, "redis://x", 30)
 
     assert run.GROWTH_ROUNDS == 5
-    assert [c for c in calls if c[0] == "pages"] == [("pages", "small"), ("pages", "full")] * 5
-    assert [c for c in calls if c[0] == "flush"] == [("flush", "redis://x")] * 10
+    flush = ("flush", "redis://x")
+    assert calls == [
+        flush,
+        ("pages", "small", "full", 30, 0),
+        flush,
+        ("pages", "small", "full", 30, 1),
+    ] * 2 + [flush, ("pages", "small", "full", 30, 0)]
     assert small["pages"]["a"]["median_ms"] == 6.0 and full["pages"]["a"]["median_ms"] == 6.6
     assert full["pages"]["a"]["p95_ms"] == 7.4
     assert full["pages"]["a"]["rounds_median_ms"] == [4.4, 8.8, 6.6, 5.5, 7.7]
+    # each round's growth is +10 %, whatever the machine's speed in that round
+    small_rounds = small["pages"]["a"]["rounds_median_ms"]
+    assert run.growth_pct(full["pages"]["a"]["rounds_median_ms"], small_rounds) == 10.0
+    # one slow round does not decide: medians 5 → 5.25 (+5 %), one round +60 %
+    assert run.growth_pct([5.2, 8.0, 5.3], [5.0, 5.0, 5.0]) == 6.0
+
+
+def test_the_two_data_sets_take_turns_page_by_page(tmp_path, monkeypatch):
+    """``pages_in_step`` lets one process measure a page, then the other the same page, and
+    never both at once, each going first on every other page; it returns their results."""
+    from bench import run
+
+    log = tmp_path / "log"
+    script = tmp_path / "measure.py"
+    script.write_text(
+        "import json, os, sys\n"
+        "for page in ('a', 'b'):\n"
+        "    print('noise')\n"
+        "    print('turn ' + page, flush=True)\n"
+        "    sys.stdin.readline()\n"
+        "    with open(os.environ['LOG'], 'a') as f:\n"
+        "        f.write(os.environ['NAME'] + ':' + page + '\\n')\n"
+        "print(json.dumps({'name': os.environ['NAME']}))\n"
+    )
+    monkeypatch.setattr(run, "__file__", str(script))
+    small, full = run.pages_in_step(
+        {"NAME": "small", "LOG": str(log)}, {"NAME": "full", "LOG": str(log)}, 30
+    )
+    assert (small, full) == ({"name": "small"}, {"name": "full"})
+    assert log.read_text().split() == ["small:a", "full:a", "full:b", "small:b"]
+    log.unlink()
+    run.pages_in_step({"NAME": "small", "LOG": str(log)}, {"NAME": "full", "LOG": str(log)}, 30, 1)
+    assert log.read_text().split() == ["full:a", "small:a", "small:b", "full:b"]
 
 
 def test_a_document_laid_out_in_two_processes_shows_the_second_ones_peak():
