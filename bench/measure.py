@@ -45,6 +45,7 @@ from django.urls import reverse  # noqa: E402
 
 from agencies.models import Agency, User  # noqa: E402
 from bench.report import LONG_TABLE_PAGES  # noqa: E402
+from bench.run import TURN  # noqa: E402
 from coordination.models import Contribution, Participation, Task  # noqa: E402
 from reports.models import AgencyReport, DocumentJob, GeneratedDocument, ReportRound  # noqa: E402
 from scoring.models import Assessment, ScoringPeriod  # noqa: E402
@@ -121,9 +122,6 @@ def _wait_for_turn(key: str) -> None:
     print(f"{TURN}{key}", flush=True)
     if not sys.stdin.readline():
         raise SystemExit("the bench run ended")
-
-
-TURN = "turn "
 
 
 def _counted(client: Client, url: str):

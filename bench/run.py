@@ -406,6 +406,7 @@ def pages_in_step(small_env: dict, env: dict, samples: int, first: int = 0) -> t
     return results[0], results[1]
 
 
+# What a measuring process says before each page (``measure._wait_for_turn``).
 TURN = "turn "
 
 
