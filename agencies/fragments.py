@@ -8,6 +8,9 @@ made of everything the HTML depends on:
   recorded by django-cachalot in invalidation-only mode (``CACHALOT_ENABLED = False``: it
   caches no query, it only notes every INSERT, UPDATE and DELETE — ORM, bulk and raw SQL
   alike — after the transaction commits);
+  Tables written by background work or by the reader themselves (the bell's notifications,
+  ``settings.FRAGMENT_TABLES_APART``) are tracked on their own, outside their app's version: a
+  part that shows them names them in ``tables_read``;
 - the user (what one sees is decided per user by each app's ``access.py``), the language,
   today's date (lateness is counted in days), and what the caller passes in ``vary`` (the
   page's query string, a page number);
@@ -32,9 +35,11 @@ from collections.abc import Callable, Iterable
 from cachalot.api import invalidate
 from cachalot.cache import cachalot_caches
 from cachalot.settings import cachalot_settings
+from cachalot.utils import is_cachable
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCache
 from django.db import DEFAULT_DB_ALIAS
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
@@ -68,18 +73,38 @@ def tables_of(app_labels: Iterable[str]) -> tuple[str, ...]:
     return _TABLES[labels]
 
 
+def _apart() -> tuple[str, ...]:
+    return tuple(getattr(settings, "FRAGMENT_TABLES_APART", ()))
+
+
 @functools.cache
-def _stamp_keys(app_labels: tuple[str, ...]) -> tuple[str, ...]:
-    """The cache keys of the write stamps of these apps' tables (and the people version)."""
-    tables = tables_of(app_labels)
+def _stamp_keys(app_labels: tuple[str, ...], tables_read: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The cache keys of the write stamps of these apps' tracked tables (and the people
+    version) and of ``tables_read`` (tables tracked apart). Tables cachalot never stamps
+    (``CACHALOT_UNCACHABLE_TABLES``) are left out: their keys would always be missing."""
+    tables = [t for t in tables_of(app_labels) if is_cachable(t) and t not in _apart()]
     if "agencies" in app_labels:
-        tables = (*tables, PEOPLE)
+        tables.append(PEOPLE)
     keygen = cachalot_settings.CACHALOT_TABLE_KEYGEN
-    return tuple(keygen(DEFAULT_DB_ALIAS, t) for t in tables)
+    return tuple(keygen(DEFAULT_DB_ALIAS, t) for t in [*tables, *tables_read])
 
 
 def _read_stamps(keys: Iterable[str]) -> dict[str, float]:
-    return cachalot_caches.get_cache("default", DEFAULT_DB_ALIAS).get_many(list(keys))
+    """The stamps under these keys, in one cache read. From Redis the keys are made once per
+    process and read by the backend's client: Django's ``get_many`` makes and checks every
+    key on every call (~0.1 ms for the ~60 keys of a page)."""
+    stamps = cachalot_caches.get_cache("default", DEFAULT_DB_ALIAS)
+    keys = list(keys)
+    client = getattr(stamps, "_cache", None) if isinstance(stamps, RedisCache) else None
+    if client is None:
+        return stamps.get_many(keys)
+    made = _made_keys(stamps, tuple(keys))
+    return {made[k]: v for k, v in client.get_many(list(made)).items()}
+
+
+@functools.lru_cache(maxsize=64)
+def _made_keys(stamps, keys: tuple[str, ...]) -> dict[str, str]:
+    return {stamps.make_and_validate_key(k): k for k in keys}
 
 
 def _digest(stamps: dict[str, float]) -> tuple[str, float]:
@@ -90,9 +115,9 @@ def _digest(stamps: dict[str, float]) -> tuple[str, float]:
     return digest, max(stamps.values(), default=0.0)
 
 
-def data_version(app_labels: Iterable[str]) -> tuple[str, float]:
-    """These apps' data version (one cache read) and their newest write stamp."""
-    return _digest(_read_stamps(_stamp_keys(tuple(sorted(app_labels)))))
+def data_version(app_labels: Iterable[str], tables_read: Iterable[str] = ()) -> tuple[str, float]:
+    """These apps' (and tables') data version (one cache read) and their newest write stamp."""
+    return _digest(_read_stamps(_stamp_keys(tuple(sorted(app_labels)), tuple(tables_read))))
 
 
 def people_changed(sender, instance, update_fields=None, **kwargs) -> None:
@@ -103,40 +128,41 @@ def people_changed(sender, instance, update_fields=None, **kwargs) -> None:
     invalidate(PEOPLE, cache_alias="default")
 
 
-def _version(request, app_labels: Iterable[str]) -> tuple[str, float]:
+def _version(request, app_labels: Iterable[str], tables_read=()) -> tuple[str, float]:
     """``data_version`` within a request: the first part read on a page fetches the stamps
-    of every tracked app at once (one cache read for the page's parts and its header)."""
+    of every tracked app and table at once (one cache read for the page's parts, its header
+    and the bell)."""
     memo = request.__dict__.setdefault("_fragment_stamps", {"read": set(), "stamps": {}})
-    keys = _stamp_keys(tuple(sorted(app_labels)))
+    keys = _stamp_keys(tuple(sorted(app_labels)), tuple(tables_read))
     missing = [k for k in keys if k not in memo["read"]]
     if missing:
-        tracked = _stamp_keys(tuple(sorted(settings.CACHALOT_ONLY_CACHABLE_APPS)))
+        tracked = _stamp_keys(tuple(sorted(settings.CACHALOT_ONLY_CACHABLE_APPS)), _apart())
         wanted = [*dict.fromkeys([*missing, *(k for k in tracked if k not in memo["read"])])]
         memo["stamps"].update(_read_stamps(wanted))
         memo["read"].update(wanted)
     return _digest({k: memo["stamps"][k] for k in keys if k in memo["stamps"]})
 
 
-def _key(request, name: str, app_labels: Iterable[str], vary: Iterable) -> str:
+def _key(request, name: str, app_labels: Iterable[str], vary: Iterable, tables_read=()) -> str:
     user = request.user
     parts = [
         name,
         str(user.pk),
         translation.get_language() or settings.LANGUAGE_CODE,
         timezone.localdate().isoformat(),
-        _version(request, app_labels)[0],
+        _version(request, app_labels, tables_read)[0],
         *(str(v) for v in vary),
     ]
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
     return f"fragment:{name}:{digest}"
 
 
-def _settled(request, app_labels: Iterable[str]) -> bool:
+def _settled(request, app_labels: Iterable[str], tables_read=()) -> bool:
     """Outside a transaction cachalot stamps a table just before the write runs: a part
     built within ``FRAGMENT_SETTLE_SECONDS`` of the newest stamp may predate the write it names, so
     it is served but not kept (``FRAGMENT_SETTLE_SECONDS``, 5 s)."""
     settle = getattr(settings, "FRAGMENT_SETTLE_SECONDS", 5)
-    return time.time() - _version(request, app_labels)[1] > settle
+    return time.time() - _version(request, app_labels, tables_read)[1] > settle
 
 
 def cached(
@@ -169,16 +195,25 @@ def cached(
     return _filled(request, value)
 
 
-def kept(request, name: str, *, apps_read: Iterable[str], build: Callable, vary: Iterable = ()):
+def kept(
+    request,
+    name: str,
+    *,
+    apps_read: Iterable[str],
+    build: Callable,
+    vary: Iterable = (),
+    tables_read: tuple[str, ...] = (),
+):
     """What ``build()`` returns (any picklable value: model instances, a dict of flags),
-    from the cache while ``apps_read``'s data is unchanged, under the same key as a part
-    (user, language, date, data version, ``vary``). For what a page needs besides its HTML:
-    the object it is about, fetched through the access rule, and the user's actions on it."""
-    key = _key(request, name, apps_read, vary)
+    from the cache while ``apps_read``'s data (and ``tables_read``'s, tables tracked apart)
+    is unchanged, under the same key as a part (user, language, date, data version,
+    ``vary``). For what a page needs besides its HTML: the object it is about, fetched
+    through the access rule, and the user's actions on it; the bell's unread count."""
+    key = _key(request, name, apps_read, vary, tables_read)
     value = cache.get(key, _MISSING)
     if value is _MISSING:
         value = build()
-        if _settled(request, apps_read):
+        if _settled(request, apps_read, tables_read):
             cache.set(key, value, FRAGMENT_TIMEOUT)
     return value
 

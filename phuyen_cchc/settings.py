@@ -327,12 +327,12 @@ DOSSIER_INLINE_ENTRIES = env_int("DOSSIER_INLINE_ENTRIES", 40)
 IMPORT_INLINE_BYTES = env_int("IMPORT_INLINE_BYTES", 200 * 1024)
 
 # Cache and the data versions of cached page parts: phuyen_cchc/cache_settings.py.
-CACHE_URL = env_str("CACHE_URL")
-CACHES = cache_settings.caches(CACHE_URL)
+CACHES = cache_settings.caches(env_str("CACHE_URL"))
 CACHALOT_ENABLED = False
 CACHALOT_ONLY_CACHABLE_APPS = cache_settings.TRACKED_APPS
 CACHALOT_ONLY_CACHABLE_TABLES = cache_settings.TRACKED_EXTRA
 CACHALOT_UNCACHABLE_TABLES = cache_settings.UNTRACKED_TABLES
+FRAGMENT_TABLES_APART = cache_settings.TRACKED_APART
 SILENCED_SYSTEM_CHECKS = ["cachalot.W001"]  # the database cache only keeps timestamps here
 
 # Portal configuration (nothing in the code is specific to one province).

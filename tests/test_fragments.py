@@ -121,6 +121,7 @@ def test_a_part_built_just_after_a_write_is_not_kept(settings, noivu, chair_foca
     make_task(actor=noivu, title="Vừa ghi")
     client = login(chair_focal)
     url = reverse("task_list")
+    _get(client, url)  # the parts of what was not written (the bell's count) are kept
     _, first = _get(client, url)
     _, again = _get(client, url)
     assert again == first  # built again: nothing was kept
@@ -235,3 +236,69 @@ def test_a_page_that_asks_no_role_reads_no_kept_user(chair_focal, django_assert_
     # The session, the user, the data version, the header, the unread count, the page's.
     with django_assert_num_queries(6):
         assert client.get(reverse("notification_list")).status_code == 200
+
+
+BELL = re.compile(r'Thông báo <span class="count">(\d+)</span>')
+
+
+def _bell(client, url) -> tuple[int, list[str]]:
+    """The unread count beside the bell, and the SQL of the request."""
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get(url).content.decode()
+    found = BELL.search(html)
+    return int(found.group(1)) if found else 0, [q["sql"] for q in ctx.captured_queries]
+
+
+def test_the_bell_is_counted_once_and_moves_with_every_notification_write(chair_focal):
+    """The unread count is kept per user until any notification is written (reminders, a
+    reader marking theirs read, a bulk update): then counted again on the next page."""
+    from coordination.models import Notification
+
+    counted = 'FROM "coordination_notification"'
+    client = login(chair_focal)
+    url = reverse("task_list")
+    assert _bell(client, url)[0] == 0
+    unread, sql = _bell(client, url)
+    assert unread == 0 and not any(counted in q for q in sql)  # kept
+
+    Notification.objects.create(user=chair_focal, message="Có nhiệm vụ mới")
+    unread, sql = _bell(client, url)
+    assert unread == 1 and any(counted in q for q in sql)
+    Notification.objects.bulk_create(
+        [Notification(user=chair_focal, message=f"Nhắc việc {n}") for n in range(2)]
+    )
+    assert _bell(client, url)[0] == 3
+
+    response = client.post(reverse("notification_read_all"))
+    assert response.status_code == 302
+    assert _bell(client, url)[0] == 0
+    Notification.objects.filter(user=chair_focal).update(read_at=None)  # no signal
+    assert _bell(client, url)[0] == 3
+
+
+def test_each_user_has_their_own_bell(chair_focal, contrib_focal):
+    from coordination.models import Notification
+
+    Notification.objects.create(user=chair_focal, message="Chỉ cho Sở Tư pháp")
+    assert _bell(login(chair_focal), reverse("task_list"))[0] == 1
+    assert _bell(login(contrib_focal), reverse("task_list"))[0] == 0
+
+
+def test_a_notification_leaves_the_items_parts_kept(noivu):
+    """Notifications are tracked apart: writing one moves the bell, not the version of
+    everything ``coordination`` shows."""
+    from cachalot.utils import get_table_cache_key
+
+    from coordination.models import Notification
+
+    make_task(actor=noivu, title="Việc")
+    items = fragments.data_version(("coordination",))[0]
+    bell = fragments.data_version((), ("coordination_notification",))[0]
+    Notification.objects.create(user=noivu, message="Nhắc việc")
+    assert fragments.data_version(("coordination",))[0] == items
+    assert fragments.data_version((), ("coordination_notification",))[0] != bell
+    # Tables never stamped (written on every request or sign-in) are not read at all.
+    keys = fragments._stamp_keys(("agencies", "coordination"))
+    never = ("agencies_user", "agencies_securityevent", "coordination_notification")
+    assert not {get_table_cache_key("default", t) for t in never} & set(keys)
+    assert get_table_cache_key("default", "coordination_task") in keys
