@@ -92,9 +92,11 @@ def cast() -> dict:
 
 
 def pages(samples: int, *, in_step: bool = False) -> dict:
-    """Every key page's figures. ``in_step``: before each page, wait for the run's word
-    (``bench.run.pages_in_step``): the other data set's process measures the same page just
-    before, so the two figures of a page are taken seconds apart."""
+    """Every key page's figures. ``in_step``: before each part of a page's measurement
+    (its cold request, then a few requests at a time), wait for the run's word
+    (``bench.run.pages_in_step``): the other data set's process measures the same part of
+    the same page just before or after, so the two figures of a page are taken in the same
+    moments."""
     c = cast()
     entry = c["current"]
     rows = {
@@ -111,9 +113,8 @@ def pages(samples: int, *, in_step: bool = False) -> dict:
     }
     result = {}
     for key, (url, user) in rows.items():
-        if in_step:
-            _wait_for_turn(key)
-        result[key] = _page(url, user, samples, cold=True)
+        turn = (lambda step, key=key: _wait_for_turn(f"{key} {step}")) if in_step else None
+        result[key] = _page(url, user, samples, cold=True, turn=turn)
     return {"pages": result, "items": Task.objects.count(), "pdf_kinds": pdf_kinds(c)}
 
 
@@ -140,22 +141,34 @@ def _counted(client: Client, url: str):
     return response, len(executed), ms
 
 
-def _page(url: str, user: User, samples: int, *, cold: bool = False) -> dict:
+# Requests of a page measured in one turn when two processes take turns (``turn``).
+SLICE = 5
+
+
+def _page(url: str, user: User, samples: int, *, cold: bool = False, turn=None) -> dict:
     """Queries (of a request after two others), HTML bytes, median and p95 of ``samples``
     requests. ``cold``: first the request that finds the shared cache empty (as after any
     change of the data its fragments show): its queries and time (``queries_cold``,
-    ``cold_ms``); the bench's cache is its own, so emptying it disturbs nobody."""
+    ``cold_ms``); the bench's cache is its own, so emptying it disturbs nobody. ``turn``
+    (called with the step's name: ``cold``, ``warm``, then before each ``SLICE`` samples)
+    waits for this process's turn; the other process's cold request, in between, empties
+    the cache again, so the warm-up requests come after it."""
+    turn = turn or (lambda step: None)
     client = _client(user)
     first = {}
     if cold:
+        turn("cold")
         cache.clear()
         _response, queries, ms = _counted(client, url)
         first = {"queries_cold": queries, "cold_ms": round(ms, 1)}
-    for _ in range(2 - bool(cold)):
+    turn("warm")
+    for _ in range(2):
         assert client.get(url).status_code == 200, url
     response, queries, _ms = _counted(client, url)
     times = []
-    for _ in range(samples):
+    for done in range(samples):
+        if done % SLICE == 0:
+            turn(f"slice {done // SLICE}")
         started = time.perf_counter()
         client.get(url)
         times.append(1000 * (time.perf_counter() - started))

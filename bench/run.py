@@ -372,29 +372,38 @@ def pages_in_turn(small_env: dict, env: dict, cache: str, samples: int) -> tuple
 
 def pages_in_step(small_env: dict, env: dict, samples: int, first: int = 0) -> tuple[dict, dict]:
     """Long: one round: both data sets' measuring processes (``measure.py pages N
-    --in-step``) started together; each page is measured by one, then by the other, while
-    the other waits — the smaller data set first on the even pages when ``first`` is 0, on
-    the odd ones when 1 (the second of a pair ran 5–15 % faster, its code already in the
-    processor's caches). Each page begins with the cache emptied (``measure._page``), so
-    neither reads what the other kept. Returns (the smaller's result, the full one's)."""
+    --in-step``) started together; they take turns, one measuring while the other waits: a
+    page's cold request by one, then by the other, then a few requests of the page by one,
+    the same by the other, and so on (``measure._page``), so both sample the same moments
+    of the machine (its speed moved a page's figure by half within a second). The one that
+    goes first alternates from turn to turn, the smaller data set first on the even turns
+    when ``first`` is 0, on the odd ones when 1 (the second of a pair ran 5–15 % faster, its
+    code already in the processor's caches). Each keeps its cache keys under its own prefix
+    (``bench.settings``), and each page's cold request finds the cache emptied. Returns (the
+    smaller's result, the full one's)."""
     cmd = [PY, str(Path(__file__).with_name("measure.py")), "pages", str(samples), "--in-step"]
     procs = [
         subprocess.Popen(
-            cmd, cwd=ROOT, env=run_env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            cmd,
+            cwd=ROOT,
+            env={**run_env, "BENCH_CACHE_PREFIX": prefix},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
-        for run_env in (small_env, env)
+        for run_env, prefix in ((small_env, "small"), (env, "full"))
     ]
     try:
         said = [_next_word(proc) for proc in procs]
-        page = 0
+        turn = 0
         while all(word.startswith(TURN) for word in said):
             if len(set(said)) != 1:
                 raise RuntimeError(f"the two data sets' pages differ: {said}")
-            for index in (0, 1) if (page + first) % 2 == 0 else (1, 0):
+            for index in (0, 1) if (turn + first) % 2 == 0 else (1, 0):
                 procs[index].stdin.write("go\n")
                 procs[index].stdin.flush()
-                said[index] = _next_word(procs[index])  # its next page, or its result: done
-            page += 1
+                said[index] = _next_word(procs[index])  # its next turn, or its result: done
+            turn += 1
         results = [json.loads(word) for word in said]
     finally:
         for proc in procs:
@@ -406,7 +415,7 @@ def pages_in_step(small_env: dict, env: dict, samples: int, first: int = 0) -> t
     return results[0], results[1]
 
 
-# What a measuring process says before each page (``measure._wait_for_turn``).
+# What a measuring process says before each of its turns (``measure._wait_for_turn``).
 TURN = "turn "
 
 

@@ -1,5 +1,7 @@
 """The production settings plus the benchmark's bare page (served only by the bench run)."""
 
+import os
+
 from phuyen_cchc.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
@@ -10,3 +12,8 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
 }
+
+# The two data sets' measuring processes share the bench's Redis database while they take
+# turns within a page (``bench.run.pages_in_step``): each keeps its own keys (its data
+# versions, page parts and sessions) under its own prefix.
+CACHES["default"]["KEY_PREFIX"] = os.environ.get("BENCH_CACHE_PREFIX", "")  # noqa: F405

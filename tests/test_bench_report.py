@@ -265,8 +265,9 @@ def test_growth_compares_both_data_sets_measured_in_turn(monkeypatch):
 
 
 def test_the_two_data_sets_take_turns_page_by_page(tmp_path, monkeypatch):
-    """``pages_in_step`` lets one process measure a page, then the other the same page, and
-    never both at once, each going first on every other page; it returns their results."""
+    """``pages_in_step`` lets one process measure a part of a page, then the other the same
+    part, and never both at once, each going first on every other turn; it returns their
+    results."""
     from bench import run
 
     log = tmp_path / "log"
@@ -279,17 +280,32 @@ def test_the_two_data_sets_take_turns_page_by_page(tmp_path, monkeypatch):
         "    sys.stdin.readline()\n"
         "    with open(os.environ['LOG'], 'a') as f:\n"
         "        f.write(os.environ['NAME'] + ':' + page + '\\n')\n"
-        "print(json.dumps({'name': os.environ['NAME']}))\n"
+        "keys = os.environ['BENCH_CACHE_PREFIX']\n"
+        "print(json.dumps({'name': os.environ['NAME'], 'keys': keys}))\n"
     )
     monkeypatch.setattr(run, "__file__", str(script))
     small, full = run.pages_in_step(
         {"NAME": "small", "LOG": str(log)}, {"NAME": "full", "LOG": str(log)}, 30
     )
-    assert (small, full) == ({"name": "small"}, {"name": "full"})
+    # each keeps its cache keys under its own prefix (bench.settings)
+    assert (small, full) == ({"name": "small", "keys": "small"}, {"name": "full", "keys": "full"})
     assert log.read_text().split() == ["small:a", "full:a", "full:b", "small:b"]
     log.unlink()
     run.pages_in_step({"NAME": "small", "LOG": str(log)}, {"NAME": "full", "LOG": str(log)}, 30, 1)
     assert log.read_text().split() == ["full:a", "small:a", "small:b", "full:b"]
+
+
+@pytest.mark.django_db
+def test_a_page_is_measured_in_turns_of_a_few_requests(chair_focal):
+    """In step, a page's cold request, its warm-up and every ``SLICE`` timed requests wait
+    for the process's turn; the figures are those of the timed requests."""
+    from bench import measure
+
+    steps = []
+    row = measure._page("/", chair_focal, 12, cold=True, turn=steps.append)
+    assert steps == ["cold", "warm", "slice 0", "slice 1", "slice 2"]
+    assert measure.SLICE == 5
+    assert row["queries_cold"] > row["queries"] > 0 and row["median_ms"] > 0
 
 
 def test_a_document_laid_out_in_two_processes_shows_the_second_ones_peak():
