@@ -7,10 +7,10 @@ made of everything the HTML depends on:
 - the **data version** of the apps it reads: when any of their tables was last written,
   recorded by django-cachalot in invalidation-only mode (``CACHALOT_ENABLED = False``: it
   caches no query, it only notes every INSERT, UPDATE and DELETE — ORM, bulk and raw SQL
-  alike — after the transaction commits);
-  Tables written by background work or by the reader themselves (the bell's notifications,
-  ``settings.FRAGMENT_TABLES_APART``) are tracked on their own, outside their app's version: a
-  part that shows them names them in ``tables_read``;
+  alike — after the transaction commits). Tables written by background work or by the
+  reader themselves (the bell's notifications, ``settings.FRAGMENT_TABLES_APART``) are
+  tracked on their own, outside their app's version: a part that shows them names them in
+  ``tables_read``;
 - the user (what one sees is decided per user by each app's ``access.py``), the language,
   today's date (lateness is counted in days), and what the caller passes in ``vary`` (the
   page's query string, a page number);
