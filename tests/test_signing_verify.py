@@ -102,7 +102,10 @@ def change_signature_value(data: bytes) -> bytes:
     start = data.index(b"/Contents <") + len(b"/Contents <")
     end = data.index(b">", start)
     raw = bytes.fromhex(data[start:end].decode())
-    info = cms.ContentInfo.load(raw.rstrip(b"\x00"))
+    # The value is padded with zeros up to the space reserved for it; its own last byte
+    # may be a zero too (1 signature in 256), so the DER's length says where it ends
+    # (``load`` leaves what follows it), not a strip of the zeros.
+    info = cms.ContentInfo.load(raw)
     signer_info = info["content"]["signer_infos"][0]
     value = bytearray(signer_info["signature"].native)
     value[10] ^= 0x01
