@@ -5,7 +5,6 @@ with borders other than solid opaque lines is drawn by WeasyPrint itself."""
 from __future__ import annotations
 
 import re
-import subprocess
 import zlib
 
 import pytest
@@ -13,6 +12,7 @@ import weasyprint.draw as draw
 
 from reports import borders, pdf
 from tests.test_document_lines import HTML as LONG_TABLE
+from tests.test_document_split import pngs
 
 # A header row with a thicker border, a coloured cell border that wins over its neighbours,
 # cells that span rows and columns, a missing cell and a row without borders: WeasyPrint's
@@ -38,15 +38,6 @@ def own_drawing(monkeypatch):
     return use_own
 
 
-def pngs(data: bytes, folder, name: str, resolution: int = 100) -> list[bytes]:
-    path = folder / f"{name}.pdf"
-    path.write_bytes(data)
-    subprocess.run(
-        ["pdftoppm", "-r", str(resolution), "-png", str(path), str(folder / name)], check=True
-    )
-    return [p.read_bytes() for p in sorted(folder.glob(f"{name}-*.png"))]
-
-
 def strokes(data: bytes) -> int:
     """How many stroke operators the PDF's page contents hold."""
     count = 0
@@ -66,7 +57,7 @@ def test_runs_of_lines_print_what_weasyprint_draws(html, own_drawing, tmp_path):
     own_drawing()
     own = pdf.write(document)
     assert runs != own
-    assert pngs(runs, tmp_path, "runs") == pngs(own, tmp_path, "own")
+    assert pngs(runs, tmp_path, "runs", 100) == pngs(own, tmp_path, "own", 100)
     assert strokes(runs) < strokes(own)
 
 

@@ -63,10 +63,13 @@ def status_html(rows: int, seed: int = 1) -> str:
     return pdf.render_html("reports/pdf/coordination_status.html", context)
 
 
-def pngs(data: bytes, folder, name: str) -> list[bytes]:
+def pngs(data: bytes, folder, name: str, resolution: int = 40) -> list[bytes]:
+    """The PDF's pages as PNG files' bytes (poppler's ``pdftoppm``), to compare prints."""
     path = folder / f"{name}.pdf"
     path.write_bytes(data)
-    subprocess.run(["pdftoppm", "-r", "40", "-png", str(path), str(folder / name)], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", str(resolution), "-png", str(path), str(folder / name)], check=True
+    )
     return [p.read_bytes() for p in sorted(folder.glob(f"{name}-*.png"))]
 
 
