@@ -8,7 +8,8 @@ object and parameters, today's date (unissued documents carry it, and lateness i
 today), the names bodies and the province carried over time (``_names``: a document
 prints the names of its date) and, for each history table the document reads
 (``SPECS[kind].sources``), its last history id and how many of its rows lie among the
-last ``TAIL`` ids. Every change writes a
+last ``TAIL`` ids; a value read elsewhere (the signer's name: ``Read``) is read too. Every
+change writes a
 history row, so it raises the last id; the count catches a transaction that committed
 after a later one (PostgreSQL hands out ids before commit). Deleting a row writes a
 history row too. An issued report has a fixed key instead (``Ask.fixed_key``): it is
@@ -36,6 +37,7 @@ from django.db.models import Max, QuerySet
 from django.http import QueryDict
 from django.utils import timezone, translation
 
+from agencies import fragments
 from agencies.access import reads_everything
 from agencies.models import Agency, AgencyName, Province, User
 from coordination.models import Attachment, Contribution, Participation, Task
@@ -131,7 +133,8 @@ class Ask:
             return "", None
         tables = {s.model._meta.db_table for s in self._sources if isinstance(s, QuerySet)}
         tables.update(model._meta.db_table for model in NAME_MODELS)
-        values = [s for s in self._sources if not isinstance(s, QuerySet)]
+        tables.update(t for s in self._sources if isinstance(s, Read) for t in s.tables)
+        values = [s for s in self._sources if not isinstance(s, QuerySet | Read)]
         today = timezone.localdate().isoformat()
         values = [pdf.layout_version(), self.kind, self.object_key, self._shown, today, values]
         return freshness.witness(self.kind, self.object_key, sorted(tables), values)
@@ -168,9 +171,23 @@ class Ask:
             freshness.remember(self.kind, self.object_key, self._witness[0], data_key)
 
 
+@dataclass(frozen=True)
+class Read:
+    """A value a document prints that no history table of its own versions (the signer's
+    name): read only when the exact key is computed. Its witness is the write stamps of
+    ``tables``, the tables (or ``agencies.fragments.PEOPLE``, the version of people) it
+    is read from, so a download of a stored document does not read it while they are
+    unchanged."""
+
+    tables: tuple[str, ...]
+    read: Callable[[], object]
+
+
 def version_of(source) -> object:
     """A history queryset's version (last id, rows among the last ``TAIL`` ids: two
-    indexed queries); any other source is a value already (the signer's name)."""
+    indexed queries); a ``Read`` value is read; any other source is a value already."""
+    if isinstance(source, Read):
+        return source.read()
     if not isinstance(source, QuerySet):
         return source
     last = source.aggregate(last=Max("history_id"))["last"] or 0
@@ -244,10 +261,12 @@ def _names() -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def _signer() -> str:
+def _signer() -> Read:
     """Documents signed for Sở Nội vụ print the director's name (a person, not history:
-    users' history also records every sign-in)."""
-    return pdf.lead_signer()[1]
+    users' history also records every sign-in): read from the bodies (the lead body of
+    today) and the people (``fragments.PEOPLE`` moves when a user is saved, other than
+    only the time of a sign-in)."""
+    return Read((Agency._meta.db_table, fragments.PEOPLE), lambda: pdf.lead_signer()[1])
 
 
 def _consolidated_sources(p: dict) -> list:

@@ -12,14 +12,18 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.contrib.auth.models import update_last_login
 from django.core.cache import caches
 from django.utils import timezone
 
+from agencies.history import system_actor
 from coordination import services as coord
 from reports import catalog, freshness, pdf
 from reports.models import DocumentJob, GeneratedDocument
 from tests.conftest import login
+from tests.factories import UserFactory, agency
 from tests.reports_factories import make_task
+from tests.test_pdf import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +56,9 @@ def download(client) -> bytes:
 
 @pytest.fixture
 def stored(noivu, settled, django_capture_on_commit_callbacks):
+    # The account jobs record history under exists (a job creates it once, a change of
+    # people that moves the signer's witness).
+    system_actor()
     make_task(actor=noivu)
     client = login(noivu)
     with django_capture_on_commit_callbacks(execute=True):
@@ -64,6 +71,44 @@ def test_a_repeat_download_reads_no_history_once_the_build_is_stored(stored, exa
     assert data.startswith(b"%PDF-")
     assert exact_keys == []  # the job remembered its key: one cache read, no history
     assert download(stored) == data and exact_keys == []
+
+
+@pytest.fixture
+def signer_reads(monkeypatch):
+    """How many times the signer's name was looked up (``pdf.lead_signer``)."""
+    calls = []
+    real = pdf.lead_signer
+    monkeypatch.setattr(pdf, "lead_signer", lambda *a, **k: (calls.append(1), real(*a, **k))[1])
+    return calls
+
+
+def test_a_repeat_download_does_not_look_the_signer_up(stored, signer_reads):
+    download(stored)
+    download(stored)
+    assert signer_reads == []  # the people's version stands for the signer's name
+
+
+def test_a_new_director_moves_the_witness_and_the_document_is_built_again_with_the_name(
+    stored, noivu, exact_keys, signer_reads, django_capture_on_commit_callbacks
+):
+    download(stored)
+    first = GeneratedDocument.objects.get(kind="coordination_status").data_key
+    director = UserFactory(
+        username="t_giamdoc", agency=agency("SNV"), full_name="Nguyễn Văn Bình", position="Giám đốc"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = stored.get(status_url())
+    assert response.status_code == 303  # a new job: the name changed
+    assert exact_keys and signer_reads  # the exact key read the signer again
+    doc = GeneratedDocument.objects.get(kind="coordination_status")
+    assert doc.data_key != first
+    assert "Nguyễn Văn Bình" in pdf_text(download(stored))
+    # A sign-in writes only the user's last sign-in time: the witness stands.
+    exact_keys.clear()
+    signer_reads.clear()
+    update_last_login(None, director)  # what a sign-in writes
+    download(stored)
+    assert exact_keys == [] and signer_reads == []
 
 
 def test_a_change_after_the_document_was_stored_builds_it_again(
