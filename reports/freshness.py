@@ -5,9 +5,10 @@ document reads, the names and the signer; 8 to 16 queries, 7–10 ms on the benc
 every download of a stored document paid them. A download rarely follows a change, so the
 exact check is done once and remembered against a cheap witness of the same data
 (``witness``): the *write stamps* of the tables the key reads, which django-cachalot keeps
-in the shared cache (``agencies.fragments``; settings ``CACHALOT_*``), together with
+in the shared cache (``agencies.fragments``; settings ``CACHALOT_*``; the signer's name by
+the stamps of the bodies and of the people's version, ``catalog.Read``), together with
 everything else in the key that is not read from those tables (layout version, kind,
-object, parameters, today, the signer). While the witness is unchanged, the stored
+object, parameters, today). While the witness is unchanged, the stored
 document whose exact key was found current is served with one cache read.
 
 Why this never serves a document built from older data:
