@@ -402,7 +402,7 @@ def warm_up() -> None:
 
 def write(document) -> bytes:
     """The PDF bytes of laid-out pages (fonts embedded and subset)."""
-    with fewer_collections():
+    with fewer_collections(), lines.drawing():
         return document.write_pdf()
 
 

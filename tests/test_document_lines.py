@@ -91,3 +91,57 @@ def test_without_a_layout_context_nothing_is_remembered():
     for _ in range(2):
         assert remember("Sở Nội vụ", object(), None, 100.0, 0) == split("Sở Nội vụ")
     assert seen == ["Sở Nội vụ"] * 4
+
+
+# --- Drawing: repeated text shaped once per writing --------------------------------------
+
+
+@pytest.fixture
+def shapings(monkeypatch):
+    """Texts WeasyPrint's own ``Layout.reactivate`` shaped while writing."""
+    pdf._engine()  # installs the sharing around WeasyPrint's drawing
+    assert getattr(line_break.Layout.reactivate, "remembers", False)
+    own = line_break.Layout.reactivate.__wrapped__
+    made = []
+
+    def counted(self, style):
+        made.append(self.text)
+        return own(self, style)
+
+    monkeypatch.setattr(line_break.Layout, "reactivate", lines.shaped(counted))
+    return made
+
+
+def written_alone(document) -> bytes:
+    """The PDF as WeasyPrint writes it, each text box shaped afresh (no ``drawing``)."""
+    with pdf.fewer_collections():
+        return document.write_pdf()
+
+
+def test_repeated_text_is_shaped_once_a_writing_and_writes_the_same_bytes(shapings):
+    document = pdf._one_pass(HTML)
+    alone = written_alone(document)
+    each_box = len(shapings)
+    shapings.clear()
+    assert pdf.write(document) == alone
+    assert len(shapings) < each_box / 2
+    assert shapings.count("Phối") == 1  # "Phối hợp" wraps, in every other row: shaped once
+    # The next writing starts afresh (its layouts were dropped with the last one's end).
+    shapings.clear()
+    assert pdf.write(document) == alone and shapings.count("Phối") == 1
+
+
+def test_text_drawn_with_an_ellipsis_is_shaped_for_itself(shapings):
+    """Drawing an ellipsis changes the box's layout: such boxes share none."""
+    name = "Sở Khoa học và Công nghệ tỉnh Phú Yên"
+    html = (
+        "<html><head><style>.cut { width: 30mm; overflow: hidden; white-space: nowrap;"
+        " text-overflow: ellipsis }</style></head><body>"
+        + f'<p class="cut">{name}</p>' * 4
+        + f"<p>{name}</p><p>{name}</p></body></html>"
+    )
+    document = pdf._one_pass(html)
+    alone = written_alone(document)
+    shapings.clear()
+    assert pdf.write(document) == alone
+    assert shapings.count(name) == 5  # four cut, each its own; the two whole ones share
