@@ -93,9 +93,9 @@ def shaped(reactivate):
         hit = memo.get(key)
         if hit is None:
             reactivate(self, style)
-            # The style is kept with the layout: its id cannot be reused meanwhile.
-            hit = memo[key] = (style, {k: v for k, v in vars(self).items() if k in _SHAPED})
-        vars(self).update(hit[1])
+            # The state holds the style: its id cannot be reused while the memo lives.
+            hit = memo[key] = {k: v for k, v in vars(self).items() if k in _SHAPED}
+        vars(self).update(hit)
 
     again.remembers = True
     return again
