@@ -8,6 +8,7 @@ history pages and documents show is built by ``timeline_entries``.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -15,15 +16,42 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history import manager as history_manager
+from simple_history import models as history_models
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 SYSTEM_USERNAME = "he-thong"
 
 
+class HistoryManager(history_manager.HistoryManager):
+    """simple-history's manager of a model's history (``Model.history``), its class made
+    once per queryset class. simple-history's descriptor asks for the class on every
+    access, and ``from_queryset`` builds a new one each time (its methods copied through
+    ``inspect``): ~0.1 ms an access, five to seven of them in every download of a stored
+    document (``reports.catalog`` names the histories its data come from)."""
+
+    @classmethod
+    def from_queryset(cls, queryset_class, class_name=None):
+        return _manager_class(cls, queryset_class, class_name)
+
+
+@functools.cache
+def _manager_class(manager, queryset_class, class_name):
+    return super(HistoryManager, manager).from_queryset(queryset_class, class_name)
+
+
+class HistoricalRecords(history_models.HistoricalRecords):
+    """The history of a model: simple-history's, read through ``HistoryManager``."""
+
+    def __init__(self, *args, history_manager=HistoryManager, **kwargs):
+        super().__init__(*args, history_manager=history_manager, **kwargs)
+
+
 def system_actor():
     """The named account under which commands and jobs record history (cannot sign in)."""
-    from agencies.models import User
+    from django.contrib.auth import get_user_model
 
+    User = get_user_model()  # noqa: N806 (agencies.models declares its history with this module)
     user = User.objects.filter(username=SYSTEM_USERNAME).first()
     if user is None:
         user = User(username=SYSTEM_USERNAME, full_name=str(_("Hệ thống")), is_active=False)

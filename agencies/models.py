@@ -7,9 +7,9 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from agencies.access import VisibleQuerySet
+from agencies.history import HistoricalRecords
 
 
 class AgencyQuerySet(VisibleQuerySet):

@@ -14,9 +14,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from agencies.access import VisibleQuerySet
+from agencies.history import HistoricalRecords
 
 
 class ApiToken(models.Model):

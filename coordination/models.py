@@ -8,10 +8,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
-from simple_history.models import HistoricalRecords
 
 from agencies.access import VisibleQuerySet
 from agencies.files import StoredFile, stored_file_path
+from agencies.history import HistoricalRecords
 from agencies.models import Agency
 
 

@@ -23,9 +23,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from agencies.access import VisibleQuerySet
+from agencies.history import HistoricalRecords
 
 _SALT = "feeds.CalendarFeed.secret"
 SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # 32 bytes, URL-safe base64 without "="

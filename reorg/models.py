@@ -8,9 +8,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from agencies.access import VisibleQuerySet
+from agencies.history import HistoricalRecords
 
 
 class Change(models.TextChoices):

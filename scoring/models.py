@@ -10,10 +10,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from agencies.access import VisibleQuerySet
 from agencies.files import StoredFile, stored_file_path
+from agencies.history import HistoricalRecords
 from agencies.models import Agency
 
 TWO_PLACES = Decimal("0.01")

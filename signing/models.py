@@ -13,7 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
+
+from agencies.history import HistoricalRecords
 
 
 def image_path(instance, filename: str) -> str:
