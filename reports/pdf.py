@@ -36,6 +36,7 @@ from agencies.models import Agency
 from agencies.people import director_of
 from reports import borders, documents, lines, split
 from reports.models import AgencyReport, ConsolidatedReport, ReportRound
+from reports.stack import run_deep
 
 STATIC_DIR = Path(settings.BASE_DIR) / "static"
 PDF_CSS = STATIC_DIR / "css" / "pdf.css"
@@ -300,11 +301,16 @@ def layout(html: str):
 
 
 def _one_pass(html: str):
-    """WeasyPrint's layout of the whole document in this process."""
-    engine = _engine()
+    """WeasyPrint's layout of the whole document in this process (parsed and laid out with
+    room on the frame stack: ``reports.stack``)."""
     with fewer_collections():
-        document = engine.html_class(string=html, base_url=str(STATIC_DIR))
-        return document.render(stylesheets=[engine.css], font_config=engine.fonts)
+        return run_deep(_parsed_and_laid_out, html)
+
+
+def _parsed_and_laid_out(html: str):
+    engine = _engine()
+    document = engine.html_class(string=html, base_url=str(STATIC_DIR))
+    return document.render(stylesheets=[engine.css], font_config=engine.fonts)
 
 
 # A long table's layout allocates a few million short-lived objects (boxes, styles, Pango
@@ -401,9 +407,10 @@ def warm_up() -> None:
 
 
 def write(document) -> bytes:
-    """The PDF bytes of laid-out pages (fonts embedded and subset)."""
+    """The PDF bytes of laid-out pages (fonts embedded and subset; written with room on the
+    frame stack: ``reports.stack``)."""
     with fewer_collections(), lines.drawing():
-        return document.write_pdf()
+        return run_deep(document.write_pdf)
 
 
 def render_pdf(template: str, context: dict) -> bytes:
