@@ -34,7 +34,7 @@ from agencies.lineage import BodyName, name_on, province_on
 from agencies.mail import absolute_url
 from agencies.models import Agency
 from agencies.people import director_of
-from reports import borders, cascade, documents, lines, split
+from reports import borders, cascade, collapse, documents, lines, split
 from reports.models import AgencyReport, ConsolidatedReport, ReportRound
 from reports.stack import run_deep
 
@@ -371,8 +371,9 @@ def _engine():
     document otherwise; a font configuration is not shared between threads); a long
     table's modules (``split.prepare``) with them, not during a worker's first long one,
     line breaking answered from memory for repeated cells (``lines.install``), a
-    table's collapsed borders written as runs of lines (``borders.install``) and styles
-    cascaded once per shared computed style (``cascade.install``)."""
+    table's border conflicts scored once per style (``collapse.install``) and its
+    collapsed borders written as runs of lines (``borders.install``), and styles cascaded
+    once per shared computed style (``cascade.install``)."""
     engine = getattr(_engines, "engine", None)
     if engine is None:
         from types import SimpleNamespace
@@ -388,6 +389,7 @@ def _engine():
         lines.install()
         borders.install()
         cascade.install()
+        collapse.install()
         fonts = FontConfiguration()
         css = CSS(filename=str(PDF_CSS), font_config=fonts)
         engine = SimpleNamespace(html_class=DocumentHTML, fonts=fonts, css=css)
