@@ -135,7 +135,7 @@ def collapse_table_borders(table, grid_width, grid_height):
 
 def _set_used_widths(table, grid_width, grid_height, vertical_borders, horizontal_borders):
     """Transparent borders of the resolved widths on each box, as WeasyPrint sets them
-    (the grid itself is painted separately)."""
+    (the grid itself is painted separately). Long: the library's own steps, unchanged."""
 
     def set_used(box, side, twice_width):
         setattr(box, f"border_{side}_width", twice_width / 2)
