@@ -145,10 +145,10 @@ def _set_used_widths(table, grid_width, grid_height, vertical_borders, horizonta
             set_used(box, side, 0)
 
     def max_vertical_width(x, y1, y2):
-        return max(grid_row[x][1][1] for grid_row in vertical_borders[y1:y2])
+        return max([grid_row[x][1][1] for grid_row in vertical_borders[y1:y2]])
 
     def max_horizontal_width(x1, y, x2):
-        return max(width for _, (_, width, _) in horizontal_borders[y][x1:x2])
+        return max([width for _, (_, width, _) in horizontal_borders[y][x1:x2]])
 
     ltr = table.style["direction"] == "ltr"
     grid_y = 0

@@ -34,7 +34,7 @@ from agencies.lineage import BodyName, name_on, province_on
 from agencies.mail import absolute_url
 from agencies.models import Agency
 from agencies.people import director_of
-from reports import borders, cascade, collapse, documents, lines, split
+from reports import backgrounds, borders, cascade, collapse, documents, lines, split
 from reports.models import AgencyReport, ConsolidatedReport, ReportRound
 from reports.stack import run_deep
 
@@ -372,8 +372,9 @@ def _engine():
     table's modules (``split.prepare``) with them, not during a worker's first long one,
     line breaking answered from memory for repeated cells (``lines.install``), a
     table's border conflicts scored once per style (``collapse.install``) and its
-    collapsed borders written as runs of lines (``borders.install``), and styles cascaded
-    once per shared computed style (``cascade.install``)."""
+    collapsed borders written as runs of lines (``borders.install``), styles cascaded
+    once per shared computed style (``cascade.install``) and boxes with no background
+    settled once per style (``backgrounds.install``)."""
     engine = getattr(_engines, "engine", None)
     if engine is None:
         from types import SimpleNamespace
@@ -390,6 +391,7 @@ def _engine():
         borders.install()
         cascade.install()
         collapse.install()
+        backgrounds.install()
         fonts = FontConfiguration()
         css = CSS(filename=str(PDF_CSS), font_config=fonts)
         engine = SimpleNamespace(html_class=DocumentHTML, fonts=fonts, css=css)
